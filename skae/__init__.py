@@ -1,0 +1,12 @@
+"""skae: autoencoders as scikit-learn estimators, trained with PyTorch through skorch."""
+
+from .autoencoder import AutoencoderTransformer
+from .metrics import neg_reconstruction_error, reconstruction_error
+
+__all__ = [
+    "AutoencoderTransformer",
+    "neg_reconstruction_error",
+    "reconstruction_error",
+]
+
+__version__ = "0.1.0"

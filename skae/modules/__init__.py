@@ -1,0 +1,13 @@
+"""Torch modules that skae estimators build. Pure PyTorch: nothing here imports scikit-learn."""
+
+from .autoencoder import Autoencoder, TopK
+from .dense import DenseDecoder, DenseEncoder, TiedLinear, make_activation
+
+__all__ = [
+    "Autoencoder",
+    "DenseDecoder",
+    "DenseEncoder",
+    "TiedLinear",
+    "TopK",
+    "make_activation",
+]

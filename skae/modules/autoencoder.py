@@ -1,0 +1,78 @@
+"""The module every skae autoencoder trains: optional corruption, encoder, code, decoder."""
+
+from torch import nn
+
+
+class TopK(nn.Module):
+    """Keep the ``k`` largest units of each code and zero the others (k-sparse codes).
+
+    Parameters
+    ----------
+    k : int
+        Number of units left active per sample.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.modules import TopK
+    >>> TopK(1)(torch.tensor([[0.1, 0.7, 0.3]]))
+    tensor([[0.0000, 0.7000, 0.0000]])
+    """
+
+    def __init__(self, k):
+        super().__init__()
+        self.k = k
+
+    def forward(self, code):
+        if self.k >= code.shape[1]:
+            return code
+        threshold = code.topk(self.k, dim=1).values[:, -1:]
+        return code * (code >= threshold)
+
+
+class Autoencoder(nn.Module):
+    """Encoder and decoder, with an optional corruption applied to the input in training only.
+
+    ``forward`` returns ``(reconstruction, code)`` so that the training loss can add
+    penalties on the code (skorch's "multiple return values" pattern).
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        Maps an input batch to codes.
+    decoder : torch.nn.Module
+        Maps codes back to the input's shape.
+    corruption : torch.nn.Module or None, default=None
+        Applied to the input before encoding, in training mode only (denoising).
+    code_transform : torch.nn.Module or None, default=None
+        Applied to the code before decoding and in ``encode`` (e.g. :class:`TopK`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.modules import Autoencoder, DenseDecoder, DenseEncoder
+    >>> model = Autoencoder(DenseEncoder(6, 2), DenseDecoder(6, 2))
+    >>> reconstruction, code = model(torch.zeros(3, 6))
+    >>> reconstruction.shape, code.shape
+    (torch.Size([3, 6]), torch.Size([3, 2]))
+    """
+
+    def __init__(self, encoder, decoder, corruption=None, code_transform=None):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.corruption = corruption
+        self.code_transform = code_transform
+
+    def encode(self, X):
+        code = self.encoder(X)
+        return code if self.code_transform is None else self.code_transform(code)
+
+    def decode(self, code):
+        return self.decoder(code)
+
+    def forward(self, X):
+        if self.training and self.corruption is not None:
+            X = self.corruption(X)
+        code = self.encode(X)
+        return self.decode(code), code

@@ -1,0 +1,98 @@
+"""Regularisation terms on autoencoder codes. Pure torch functions of a batch.
+
+Each returns a scalar tensor averaged over the batch, so that its weight does not depend on
+the batch size.
+"""
+
+import torch
+
+
+def l1_activity(code):
+    """L1 activity penalty: mean over samples of the sum of absolute code values.
+
+    Parameters
+    ----------
+    code : torch.Tensor of shape (n_samples, n_components)
+
+    Returns
+    -------
+    penalty : torch.Tensor (scalar)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.penalties import l1_activity
+    >>> l1_activity(torch.tensor([[1.0, -2.0], [0.0, 1.0]]))
+    tensor(2.)
+    """
+    return code.abs().sum(dim=1).mean()
+
+
+def kl_sparsity(code, target, eps=1e-6):
+    """KL divergence between a target activation and each code unit's mean activation.
+
+    The classic sparse-autoencoder penalty (Ng, "Sparse autoencoder" notes): with
+    ``rho_hat_j`` the mean activation of unit ``j`` over the batch, the penalty is
+    ``sum_j KL(target || rho_hat_j)`` for Bernoulli distributions. Codes must lie in
+    (0, 1), which is why skae uses a sigmoid code layer with this penalty.
+
+    Parameters
+    ----------
+    code : torch.Tensor of shape (n_samples, n_components)
+        Activations in (0, 1).
+    target : float
+        Desired mean activation of each unit, in (0, 1).
+    eps : float, default=1e-6
+        Keeps the logarithms finite.
+
+    Returns
+    -------
+    penalty : torch.Tensor (scalar)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.penalties import kl_sparsity
+    >>> float(kl_sparsity(torch.full((4, 3), 0.05), target=0.05)) < 1e-6
+    True
+    """
+    rho_hat = code.mean(dim=0).clamp(eps, 1 - eps)
+    rho = torch.as_tensor(target, dtype=code.dtype, device=code.device)
+    kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+    return kl.sum()
+
+
+def contractive(encoder, X):
+    """Squared Frobenius norm of the encoder's Jacobian, averaged over samples.
+
+    The contractive autoencoder's penalty (Rifai et al., 2011): it makes codes insensitive
+    to small moves of the input. Computed exactly with one backward pass per code unit,
+    keeping the graph so that the penalty itself can be differentiated.
+
+    Parameters
+    ----------
+    encoder : callable
+        Maps a batch ``X`` to codes of shape (n_samples, n_components).
+    X : torch.Tensor of shape (n_samples, ...)
+        The input batch.
+
+    Returns
+    -------
+    penalty : torch.Tensor (scalar)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.penalties import contractive
+    >>> weight = torch.tensor([[1.0, 2.0], [0.0, 3.0]])
+    >>> contractive(lambda X: X @ weight.T, torch.ones(5, 2))  # 1 + 4 + 0 + 9
+    tensor(14.)
+    """
+    X = X.detach().requires_grad_(True)
+    with torch.enable_grad():
+        code = encoder(X)
+        total = X.new_zeros(())
+        for unit in range(code.shape[1]):
+            (grad,) = torch.autograd.grad(code[:, unit].sum(), X, create_graph=True)
+            total = total + grad.pow(2).sum()
+    return total / X.shape[0]
