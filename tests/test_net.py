@@ -1,0 +1,164 @@
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from skae._data import BatchIterator, TensorDataset
+from skae._net import AutoencoderNet, DivergenceGuard, TensorNet
+from skae.modules import Autoencoder, DenseDecoder, DenseEncoder
+from skae.penalties import contractive, kl_sparsity, l1_activity
+
+
+def _module(n_features=4, n_components=2, code_activation="identity"):
+    return Autoencoder(
+        DenseEncoder(n_features, n_components, hidden_layer_sizes=(3,), activation="tanh",
+                     code_activation=code_activation),
+        DenseDecoder(n_features, n_components, hidden_layer_sizes=(3,), activation="tanh"),
+    )
+
+
+def _net(net_class=AutoencoderNet, module=None, **params):
+    params = {
+        "criterion": nn.MSELoss,
+        "optimizer": torch.optim.SGD,
+        "lr": 0.01,
+        "max_epochs": 2,
+        "batch_size": 8,
+        "iterator_train": BatchIterator,
+        "iterator_train__shuffle": True,
+        "iterator_train__seed": 0,
+        "iterator_valid": BatchIterator,
+        "train_split": None,
+        "verbose": 0,
+        **params,
+    }
+    return net_class(module=_module() if module is None else module, **params)
+
+
+@pytest.fixture
+def X():
+    return np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+
+
+def test_autoencoder_net_fits_with_tensor_batches(X, seed):
+    torch.manual_seed(seed)
+    net = _net(callbacks=[DivergenceGuard()]).fit(X, None)
+    losses = net.history[:, "train_loss"]
+    assert len(losses) == 2 and all(np.isfinite(losses))
+    # 20 rows, batches of 8: the trailing 4 rows form a third batch.
+    assert len(net.history[-1]["batches"]) == 3
+
+
+def test_divergence_guard_names_epoch_and_lr(X, seed):
+    torch.manual_seed(seed)
+    net = _net(lr=1e3, max_epochs=5, callbacks=[DivergenceGuard()])
+    with pytest.raises(FloatingPointError,
+                       match=r"became (nan|inf) at epoch \d+: .*lower lr \(it is 1000\.0\)",
+                       ) as excinfo:
+        net.fit(X * 1e6, None)
+    # The epoch named is the one being trained when the loss stopped being finite.
+    assert f"at epoch {len(net.history)}:" in str(excinfo.value)
+    assert len(net.history) < 5
+
+
+def test_divergence_guard_ignores_validation_batches():
+    class Net:
+        history = [{"batches": [{"valid_loss": float("nan")}]}]
+        lr = 0.1
+
+    DivergenceGuard().on_batch_end(Net(), training=False)
+
+
+def test_divergence_guard_passes_finite_loss():
+    class Net:
+        history = [{"batches": [{"train_loss": 1.5}]}]
+        lr = 0.1
+
+    DivergenceGuard().on_batch_end(Net(), training=True)
+
+
+@pytest.mark.parametrize("sparsity, code_activation, penalty", [
+    ("l1", "identity", l1_activity),
+    ("kl", "sigmoid", lambda code: kl_sparsity(code, 0.1)),
+])
+def test_get_loss_adds_sparsity_only_in_training(sparsity, code_activation, penalty, X, seed):
+    torch.manual_seed(seed)
+    net = _net(module=_module(code_activation=code_activation), sparsity=sparsity,
+               sparsity_weight=0.5, sparsity_target=0.1).initialize()
+    Xt = torch.as_tensor(X)
+    y_pred = net.module_(Xt)
+    reconstruction, code = y_pred
+    plain = net.criterion_(reconstruction, Xt)
+    torch.testing.assert_close(net.get_loss(y_pred, None, X=Xt, training=False), plain)
+    torch.testing.assert_close(net.get_loss(y_pred, None, X=Xt, training=True),
+                               plain + 0.5 * penalty(code))
+    assert penalty(code).item() > 0
+
+
+def test_get_loss_adds_contractive_only_in_training(X, seed):
+    torch.manual_seed(seed)
+    net = _net(contractive_weight=0.3).initialize()
+    Xt = torch.as_tensor(X)
+    y_pred = net.module_(Xt)
+    plain = net.criterion_(y_pred[0], Xt)
+    torch.testing.assert_close(net.get_loss(y_pred, None, X=Xt, training=False), plain)
+    expected = plain + 0.3 * contractive(net.module_.encoder, Xt)
+    torch.testing.assert_close(net.get_loss(y_pred, None, X=Xt, training=True), expected)
+
+
+def test_get_loss_without_penalties_is_the_criterion(X, seed):
+    torch.manual_seed(seed)
+    net = _net().initialize()
+    Xt = torch.as_tensor(X)
+    y_pred = net.module_(Xt)
+    plain = net.criterion_(y_pred[0], Xt)
+    torch.testing.assert_close(net.get_loss(y_pred, None, X=Xt, training=True), plain)
+
+
+def test_get_loss_uses_target_when_given(X, seed):
+    # Denoising: the target is the clean input, not the batch the module saw.
+    torch.manual_seed(seed)
+    net = _net(sparsity="l1", sparsity_weight=1.0).initialize()
+    Xt = torch.as_tensor(X)
+    target = torch.zeros_like(Xt)
+    y_pred = net.module_(Xt)
+    torch.testing.assert_close(net.get_loss(y_pred, target, X=Xt, training=False),
+                               net.criterion_(y_pred[0], target))
+
+
+def test_tensor_net_get_dataset_is_a_tensor_dataset(X):
+    net = _net(TensorNet).initialize()
+    dataset = net.get_dataset(X)
+    assert isinstance(dataset, TensorDataset)
+    assert dataset.X.dtype == torch.float32 and dataset.y is None
+
+
+def test_set_training_still_switches_modes(X, seed):
+    torch.manual_seed(seed)
+    net = _net().initialize()
+    batch = (torch.as_tensor(X[:8]), None)
+    net.module_.eval()
+    net.criterion_.eval()
+    net.train_step(batch)
+    assert net.module_.training and net.criterion_.training
+    assert all(m.training for m in net.module_.modules())
+    net.evaluation_step(batch)
+    assert not net.module_.training and not net.criterion_.training
+    assert not any(m.training for m in net.module_.modules())
+    # Only the module out of step: still switched.
+    net.module_.train()
+    net.evaluation_step(batch)
+    assert not net.module_.training
+
+
+def test_set_training_skips_when_modes_already_match(X, seed):
+    torch.manual_seed(seed)
+    net = _net().initialize()
+    net.module_.train()
+    calls = []
+    original = net.module_.train
+    net.module_.train = lambda mode=True: calls.append(mode) or original(mode)
+    net._set_training(True)
+    assert calls == []
+    net._set_training(False)
+    assert calls == [False]
