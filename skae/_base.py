@@ -111,6 +111,11 @@ class BaseNeuralEstimator(BaseEstimator):
         the same seed gives the same model without touching the caller's torch RNG.
         """
         device = _resolve_device(self.device)
+        if self.early_stopping and len(X) < 2:
+            raise ValueError(
+                f"early_stopping=True holds out validation rows, but X has {len(X)} sample; "
+                "pass more samples or early_stopping=False."
+            )
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         optimizer_params = {"optimizer__weight_decay": self.weight_decay}
         if self.optimizer == "sgd":
@@ -140,8 +145,8 @@ class BaseNeuralEstimator(BaseEstimator):
             net.fit(X, y)
         self.net_ = net
         self.loss_curve_ = list(net.history[:, "train_loss"])
-        if self.early_stopping:
-            self.validation_scores_ = [-loss for loss in net.history[:, "valid_loss"]]
+        self.validation_scores_ = ([-loss for loss in net.history[:, "valid_loss"]]
+                                   if self.early_stopping else None)
         self.n_iter_ = len(net.history)
         return self
 

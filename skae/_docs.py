@@ -110,9 +110,9 @@ FITTED_ATTRIBUTES = """\
     loss_curve_ : list of float
         Training loss (with penalties) of every epoch.
 
-    validation_scores_ : list of float
-        Minus the validation reconstruction loss of every epoch; only with
-        ``early_stopping=True``.
+    validation_scores_ : list of float or None
+        Minus the validation reconstruction loss of every epoch with
+        ``early_stopping=True``; None otherwise.
 
     n_iter_ : int
         Number of epochs run.

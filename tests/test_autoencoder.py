@@ -29,7 +29,7 @@ def test_fit_transform_inverse_shapes(blobs):
     assert ae.inverse_transform(codes).shape == X.shape
     assert ae.n_features_in_ == 10
     assert ae.n_iter_ == len(ae.loss_curve_) == 3
-    assert not hasattr(ae, "validation_scores_")
+    assert ae.validation_scores_ is None
     np.testing.assert_allclose(ae.fit_transform(X), codes, rtol=1e-5, atol=1e-6)
 
 
@@ -161,6 +161,11 @@ def test_early_stopping_holds_out_rows_and_stops(blobs):
     assert len(ae.validation_scores_) == ae.n_iter_
     assert all(score < 0 for score in ae.validation_scores_)
     assert sum(ae.net_.history[0, "batches", :, "train_batch_size"]) == 160
+
+
+def test_early_stopping_needs_two_samples(blobs):
+    with pytest.raises(ValueError, match="X has 1 sample; pass more samples or early_stopping"):
+        AutoencoderTransformer(early_stopping=True, **FAST).fit(blobs[0][:1])
 
 
 def test_stops_when_training_loss_stalls(blobs):
