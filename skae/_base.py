@@ -263,10 +263,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Data with the features seen in ``fit``.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components), dtype float32
+            The codes.
         """
         module = self._module()
         return self._map_batches(module.encode, self._validate_X(X, reset=False))
@@ -282,6 +284,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         Returns
         -------
         X_original : ndarray of shape (n_samples, n_features_in_), dtype float32
+            The decoder's reconstruction in the input space.
         """
         module = self._module()
         X = check_array(X, dtype=np.float32)
@@ -298,10 +301,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Data with the features seen in ``fit``.
 
         Returns
         -------
         X_rec : ndarray of shape (n_samples, n_features), dtype float32
+            The reconstruction of every sample.
         """
         return self._reconstruct(self._validate_X(X, reset=False))
 
@@ -310,23 +315,25 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         return self._map_batches(lambda batch: module.decode(module.encode(batch)), X)
 
     def score_samples(self, X):
-        """Minus the mean squared reconstruction error of every sample.
+        """Return minus the mean squared reconstruction error of every sample.
 
         Higher is better, as for :meth:`score`; low values flag anomalies.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Data with the features seen in ``fit``.
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Minus the mean over features of the squared error, per sample.
         """
         X = self._validate_X(X, reset=False)
         return -np.mean((self._reconstruct(X) - X) ** 2, axis=1, dtype=np.float64)
 
     def score(self, X, y=None):
-        """Minus the mean squared reconstruction error over ``X`` (higher is better).
+        """Return minus the mean squared reconstruction error over ``X`` (higher is better).
 
         This lets ``GridSearchCV`` rank autoencoders without labels, as it does with
         ``PCA.score``.
@@ -334,12 +341,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Data with the features seen in ``fit``.
         y : None
             Ignored.
 
         Returns
         -------
         score : float
+            Minus the mean over samples and features of the squared error.
         """
         return float(np.mean(self.score_samples(X)))
 

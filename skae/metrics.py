@@ -15,6 +15,7 @@ def reconstruction_error(estimator, X):
     estimator : fitted transformer
         Must implement ``transform`` and ``inverse_transform``.
     X : array-like of shape (n_samples, n_features)
+        Data in the estimator's input space.
 
     Returns
     -------
@@ -46,12 +47,14 @@ def neg_reconstruction_error(estimator, X, y=None):
     estimator : fitted transformer
         Must implement ``transform`` and ``inverse_transform``.
     X : array-like of shape (n_samples, n_features)
+        Data in the estimator's input space.
     y : None
         Ignored.
 
     Returns
     -------
     score : float
+        Minus the mean squared reconstruction error.
 
     Examples
     --------

@@ -13,10 +13,12 @@ def l1_activity(code):
     Parameters
     ----------
     code : torch.Tensor of shape (n_samples, n_components)
+        A batch of codes.
 
     Returns
     -------
     penalty : torch.Tensor (scalar)
+        The penalty, differentiable with respect to ``code``.
 
     Examples
     --------
@@ -48,6 +50,7 @@ def kl_sparsity(code, target, eps=1e-6):
     Returns
     -------
     penalty : torch.Tensor (scalar)
+        The summed divergence, differentiable with respect to ``code``.
 
     Examples
     --------
@@ -79,6 +82,7 @@ def contractive(encoder, X):
     Returns
     -------
     penalty : torch.Tensor (scalar)
+        The penalty, differentiable with respect to the encoder's parameters.
 
     Examples
     --------

@@ -28,6 +28,7 @@ def make_activation(name):
     Returns
     -------
     module : torch.nn.Module
+        A new instance, so that no two layers share one.
 
     Examples
     --------
