@@ -7,6 +7,7 @@ one tensor (on the training device) and a batch is one indexing operation.
 
 import numpy as np
 import torch
+from sklearn.model_selection import train_test_split
 
 
 class TensorDataset:
@@ -106,6 +107,10 @@ class TensorSplit:
         Seed of the permutation choosing the held-out rows.
     stratify : bool, default=False
         Hold out the same share of every class of ``y`` (classification).
+
+    The rows are chosen by :func:`sklearn.model_selection.train_test_split`, with its rules
+    and errors: at least one row is held out, and a stratified split needs every class in
+    both parts.
     """
 
     def __init__(self, fraction, seed=None, stratify=False):
@@ -114,23 +119,10 @@ class TensorSplit:
         self.stratify = stratify
 
     def __call__(self, dataset, y=None, **fit_params):
-        rng = np.random.default_rng(self.seed)
-        n = len(dataset)
-        if self.stratify and dataset.y is not None:
-            labels = dataset.y.cpu().numpy()
-            valid = np.concatenate([
-                rng.permutation(np.flatnonzero(labels == label))[
-                    : int(round(self.fraction * np.sum(labels == label)))]
-                for label in np.unique(labels)
-            ])
-            if valid.size == 0:
-                valid = rng.permutation(n)[:1]
-        else:
-            valid = rng.permutation(n)[: max(1, int(round(self.fraction * n)))]
-        mask = np.ones(n, dtype=bool)
-        mask[valid] = False
-        train, valid = (torch.as_tensor(np.flatnonzero(m), device=dataset.X.device)
-                        for m in (mask, ~mask))
+        labels = dataset.y.cpu().numpy() if self.stratify else None
+        indices = train_test_split(np.arange(len(dataset)), test_size=self.fraction,
+                                   random_state=self.seed, stratify=labels)
+        train, valid = (torch.as_tensor(i, device=dataset.X.device) for i in indices)
         return dataset.subset(train), dataset.subset(valid)
 
 

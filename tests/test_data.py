@@ -142,10 +142,10 @@ def test_tensor_split_stratified_keeps_class_proportions(seed):
     assert torch.bincount(train.y).tolist() == [32, 16, 8]
 
 
-def test_stratified_split_holds_out_at_least_one_row():
+def test_stratified_split_too_small_for_every_class_is_sklearns_error():
     dataset = TensorDataset(torch.zeros(8, 2), torch.tensor([0] * 4 + [1] * 4))
-    _, valid = TensorSplit(0.1, seed=0, stratify=True)(dataset)
-    assert len(valid) >= 1
+    with pytest.raises(ValueError, match="should be greater or equal to the number of classes"):
+        TensorSplit(0.1, seed=0, stratify=True)(dataset)
 
 
 def test_tensor_split_unstratified_may_skew_classes():
