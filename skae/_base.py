@@ -78,17 +78,21 @@ class BaseNeuralEstimator(BaseEstimator):
     }
 
     def _validate_X(self, X, reset):
-        """Validate ``X`` as sklearn does, after rejecting non-numeric DataFrame columns."""
+        """Validate ``X`` as sklearn does, naming non-numeric columns and how to encode them."""
+        advice = "Encode them first, e.g. with OneHotEncoder in a ColumnTransformer."
         if isinstance(X, pd.DataFrame):
             bad = [str(c) for c, dtype in X.dtypes.items()
-                   if not (pd.api.types.is_numeric_dtype(dtype)
-                           and not pd.api.types.is_bool_dtype(dtype))]
+                   if not pd.api.types.is_numeric_dtype(dtype)]
             if bad:
-                raise ValueError(
-                    f"{type(self).__name__} needs numeric input, but columns {bad} are not "
-                    "numeric. Encode them first, e.g. with OneHotEncoder in a ColumnTransformer."
-                )
-        return validate_data(self, X, reset=reset, dtype=np.float32)
+                raise ValueError(f"{type(self).__name__} needs numeric input, but columns "
+                                 f"{bad} are not numeric. {advice}")
+        try:
+            return validate_data(self, X, reset=reset, dtype=np.float32)
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(f"{type(self).__name__} needs numeric input, but X holds "
+                             f"non-numeric values ({exc}). {advice}") from exc
 
     def _make_callbacks(self):
         monitor = "valid_loss" if self.early_stopping else "train_loss"

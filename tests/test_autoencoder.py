@@ -324,6 +324,19 @@ def test_rejects_non_numeric_columns(blobs):
         AutoencoderTransformer(**FAST).fit(df)
 
 
+def test_rejects_non_numeric_array_values(blobs):
+    X = blobs[0].astype(object)
+    X[0, 1] = "red"
+    with pytest.raises(ValueError, match="X holds non-numeric values.*'red'.*OneHotEncoder"):
+        AutoencoderTransformer(**FAST).fit(X)
+
+
+def test_accepts_boolean_columns(blobs):
+    df = pd.DataFrame(blobs[0], columns=[f"f{i}" for i in range(10)])
+    df["member"] = np.arange(200) % 2 == 0
+    assert AutoencoderTransformer(**FAST).fit(df).n_features_in_ == 11
+
+
 def test_rejects_bad_hidden_layer_sizes(blobs):
     with pytest.raises(ValueError, match="hidden_layer_sizes must hold positive integers"):
         AutoencoderTransformer(hidden_layer_sizes=(8, 0)).fit(blobs[0])
