@@ -29,7 +29,8 @@ class AutoencoderTransformer(BaseAutoencoder):
     -----
     Scale the input (e.g. ``StandardScaler``) as for any neural network. ``transform`` returns
     float32 arrays. ``score(X)`` is minus the mean squared reconstruction error, whatever the
-    training loss.
+    training loss. Training copies ``X`` to ``device`` once and cuts batches from it there,
+    so on a GPU the training data must fit in its memory.
 
     Examples
     --------
