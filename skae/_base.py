@@ -1,161 +1,25 @@
-"""The scikit-learn façade that every skae estimator shares.
+"""The scikit-learn façade that every skae autoencoder shares.
 
-``BaseNeuralEstimator`` owns the training parameters, input validation, the device and the
-seeded skorch training run. ``BaseAutoencoder`` adds the autoencoder's architecture and the
-transformer API (``transform``, ``inverse_transform``, ``score``, ``score_samples``).
+``BaseAutoencoder`` adds to :class:`skae._training.BaseNeuralEstimator` the autoencoder's
+architecture, its training (joint, or greedy layer by layer) and the transformer API
+(``transform``, ``inverse_transform``, ``score``, ``score_samples``).
 """
 
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
-import torch
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_random_state
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, ProgressBar
-from skorch.utils import noop
+from sklearn.utils.validation import check_array, check_is_fitted
 from torch import nn
 
-from ._data import BatchIterator, TensorSplit, map_batches
-from ._net import AutoencoderNet, DivergenceGuard
+from ._data import map_batches
+from ._net import AutoencoderNet
+from ._training import INFERENCE_BATCH_SIZE, BaseNeuralEstimator, _resolve_device, seeded_torch
 from .modules import Autoencoder, DenseDecoder, DenseEncoder, TopK
 from .modules.dense import ACTIVATIONS
 
-OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 LOSSES = {"mse": nn.MSELoss, "bce": nn.BCELoss}
-INFERENCE_BATCH_SIZE = 4096
-
-
-def _resolve_device(device):
-    """Map skae's ``device`` parameter to a torch device string, or say why it can't run."""
-    if device == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        if torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
-    try:
-        kind = torch.device(device).type
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device={device!r} is not a torch device; use 'cpu', 'cuda', 'mps' or 'auto'."
-        ) from exc
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available on this machine; "
-            "use device='cpu', or device='auto' to take a GPU only when there is one."
-        )
-    if kind == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but MPS is not available on this machine; "
-            "use device='cpu' or device='auto'."
-        )
-    return str(device)
-
-
-class BaseNeuralEstimator(BaseEstimator):
-    """Training parameters, validation and the seeded skorch run shared by skae estimators.
-
-    Subclasses declare the parameters in ``__init__`` and call :meth:`_train`.
-    """
-
-    _parameter_constraints: dict = {
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "device": [str, torch.device],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
-
-    def _validate_X(self, X, reset):
-        """Validate ``X`` as sklearn does, naming non-numeric columns and how to encode them."""
-        advice = "Encode them first, e.g. with OneHotEncoder in a ColumnTransformer."
-        if isinstance(X, pd.DataFrame):
-            bad = [str(c) for c, dtype in X.dtypes.items()
-                   if not pd.api.types.is_numeric_dtype(dtype)]
-            if bad:
-                raise ValueError(f"{type(self).__name__} needs numeric input, but columns "
-                                 f"{bad} are not numeric. {advice}")
-        try:
-            return validate_data(self, X, reset=reset, dtype=np.float32)
-        except ValueError as exc:
-            if "could not convert" not in str(exc):
-                raise
-            raise ValueError(f"{type(self).__name__} needs numeric input, but X holds "
-                             f"non-numeric values ({exc}). {advice}") from exc
-
-    def _make_callbacks(self):
-        monitor = "valid_loss" if self.early_stopping else "train_loss"
-        callbacks = [
-            ("divergence_guard", DivergenceGuard()),
-            ("early_stopping", EarlyStopping(
-                monitor=monitor, patience=self.n_iter_no_change, threshold=self.tol,
-                threshold_mode="abs", load_best=self.early_stopping,
-                sink=print if self.verbose else noop,
-            )),
-        ]
-        if self.verbose:
-            callbacks.append(("progress_bar", ProgressBar()))
-        return callbacks
-
-    def _train(self, net_class, build_module, X, y=None, criterion=nn.MSELoss, **net_params):
-        """Build the module and fit a ``net_class`` on ``(X, y)``; store the fitted state.
-
-        The module is built and trained inside a forked RNG seeded from ``random_state``, so
-        the same seed gives the same model without touching the caller's torch RNG.
-        """
-        device = _resolve_device(self.device)
-        if self.early_stopping and len(X) < 2:
-            raise ValueError(
-                f"early_stopping=True holds out validation rows, but X has {len(X)} sample; "
-                "pass more samples or early_stopping=False."
-            )
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        optimizer_params = {"optimizer__weight_decay": self.weight_decay}
-        if self.optimizer == "sgd":
-            optimizer_params["optimizer__momentum"] = self.momentum
-        split = TensorSplit(self.validation_fraction, seed=seed, stratify=y is not None)
-        cuda = [torch.device(device).index or 0] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
-            net = net_class(
-                module=build_module(),
-                criterion=criterion,
-                optimizer=OPTIMIZERS[self.optimizer],
-                lr=self.lr,
-                max_epochs=self.max_epochs,
-                batch_size=self.batch_size,
-                iterator_train=BatchIterator,
-                iterator_train__shuffle=True,
-                iterator_train__seed=seed,
-                iterator_valid=BatchIterator,
-                train_split=split if self.early_stopping else None,
-                callbacks=self._make_callbacks(),
-                verbose=self.verbose,
-                device=device,
-                **optimizer_params,
-                **net_params,
-            )
-            net.fit(X, y)
-        self.net_ = net
-        self.loss_curve_ = list(net.history[:, "train_loss"])
-        self.validation_scores_ = ([-loss for loss in net.history[:, "valid_loss"]]
-                                   if self.early_stopping else None)
-        self.n_iter_ = len(net.history)
-        return self
-
-    def _map_batches(self, function, X):
-        return map_batches(function, X, INFERENCE_BATCH_SIZE, self.net_.device)
 
 
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralEstimator):
@@ -227,19 +91,52 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         return Autoencoder(encoder, decoder, corruption=self._build_corruption(X),
                            code_transform=topk)
 
-    def _fit(self, X):
+    def _penalties(self, code_layer=True):
+        """The net's penalty parameters; none on layers other than the code layer."""
+        sparsity = self.sparsity if code_layer and self.sparsity in ("l1", "kl") else None
+        return dict(sparsity=sparsity, sparsity_weight=self.sparsity_weight,
+                    sparsity_target=self.sparsity_target,
+                    contractive_weight=self.contractive_weight if code_layer else 0.0)
+
+    def _fit(self, X, pretraining="joint"):
+        """Validate ``X`` and train on it, the whole network at once or layer by layer."""
         X = self._validate_X(X, reset=True)
         self._output_activation()
         self._check_bce_range(X)
-        penalty = self.sparsity if self.sparsity in ("l1", "kl") else None
-        return self._train(
-            AutoencoderNet, lambda: self._build_module(X), X,
-            criterion=LOSSES[self.loss],
-            sparsity=penalty,
-            sparsity_weight=self.sparsity_weight,
-            sparsity_target=self.sparsity_target,
-            contractive_weight=self.contractive_weight,
-        )
+        if pretraining == "greedy":
+            return self._fit_greedy(X)
+        return self._train(AutoencoderNet, lambda: self._build_module(X), X,
+                           criterion=LOSSES[self.loss], **self._penalties())
+
+    def _fit_greedy(self, X):
+        """Greedy layer-wise training of the stacked autoencoder, then stacking.
+
+        Encoder layer ``i`` and its mirror decoder layer form a shallow autoencoder, trained
+        (with this estimator's training parameters and corruption) to rebuild the codes of
+        layer ``i - 1`` (``X`` for the first). The layers are trained in place, so the stack
+        is the full network with every layer pretrained. Penalties apply to the code layer.
+        """
+        n_layers = len(self._hidden_layer_sizes()) + 1
+        module_seed, *layer_seeds = self._draw_seeds(n_layers + 1)
+        device = _resolve_device(self.device)
+        with seeded_torch(module_seed, device):
+            module = self._build_module(X)
+        encoder_layers, decoder_layers = module.encoder.layers, module.decoder.layers
+        inputs, nets = X, []
+        for i, seed in enumerate(layer_seeds):
+            code_layer = i == n_layers - 1
+            shallow = Autoencoder(
+                encoder_layers[i], decoder_layers[n_layers - 1 - i],
+                corruption=self._build_corruption(inputs) if i else module.corruption,
+                code_transform=module.code_transform if code_layer else None,
+            )
+            criterion = LOSSES[self.loss] if i == 0 else nn.MSELoss
+            nets.append(self._fit_net(AutoencoderNet, shallow, inputs, seed=seed,
+                                      criterion=criterion, **self._penalties(code_layer)))
+            inputs = map_batches(shallow.eval().encode, inputs, INFERENCE_BATCH_SIZE, device)
+        net = self._make_net(AutoencoderNet, module, module_seed, criterion=LOSSES[self.loss],
+                             **self._penalties())
+        return self._store_training(net.initialize(), nets)
 
     @property
     def encoder_(self):
