@@ -53,6 +53,22 @@ default='relu'
         It costs one extra backward pass per code unit.
 """
 
+NOISE_PARAMS = """\
+    noise : {'gaussian', 'masking', 'salt_and_pepper'}, default='masking'
+        Corruption of the training input: 'gaussian' adds Gaussian noise of standard
+        deviation ``noise_level``; 'masking' sets each value to 0 with probability
+        ``noise_level``; 'salt_and_pepper' sets each value, with probability
+        ``noise_level``, to its column's minimum or maximum in the training data.
+
+    noise_level : float, default=0.2
+        Standard deviation of 'gaussian' noise (in the units of ``X``), or the probability
+        with which 'masking' and 'salt_and_pepper' corrupt each value.
+
+    clip : bool, default=False
+        Whether to clip corrupted values into each column's range in the training data
+        (e.g. pixel intensities stay in [0, 1] under Gaussian noise).
+"""
+
 TRAINING_PARAMS = """\
     optimizer : {'adam', 'adamw', 'sgd'}, default='adam'
         The torch optimiser.

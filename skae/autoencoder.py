@@ -1,9 +1,14 @@
-"""Public autoencoder transformers."""
+"""Public autoencoder transformers: the plain autoencoder and the denoising one."""
 
+from numbers import Real
+
+import torch
 from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseAutoencoder
-from ._docs import ARCHITECTURE_PARAMS, FITTED_ATTRIBUTES, TRAINING_PARAMS
+from ._docs import ARCHITECTURE_PARAMS, FITTED_ATTRIBUTES, NOISE_PARAMS, TRAINING_PARAMS
+from .noise import NOISES
 
 
 class AutoencoderTransformer(BaseAutoencoder):
@@ -115,7 +120,150 @@ class AutoencoderTransformer(BaseAutoencoder):
 
         Returns
         -------
-        self : AutoencoderTransformer
+        self : object
             The fitted estimator.
         """
         return self._fit(X)
+
+
+class DenoisingAutoencoder(AutoencoderTransformer):
+    __doc__ = f"""Denoising autoencoder: trained to rebuild clean input from a corrupted copy.
+
+    Every training batch is corrupted afresh (Gaussian, masking or salt-and-pepper noise)
+    before it is encoded, and the loss compares the reconstruction with the clean batch
+    (Vincent et al., 2008). Codes learnt this way are robust to the noise, and
+    :meth:`denoise` cleans noisy samples. Noise is only ever added in training:
+    ``transform``, ``inverse_transform``, ``denoise`` and ``score`` see the data as given.
+
+    Parameters
+    ----------
+{ARCHITECTURE_PARAMS}
+{NOISE_PARAMS}
+{TRAINING_PARAMS}
+    Attributes
+    ----------
+{FITTED_ATTRIBUTES}
+    See Also
+    --------
+    AutoencoderTransformer : The same network trained on clean input.
+    sklearn.decomposition.KernelPCA : Denoises with ``fit_inverse_transform=True``.
+
+    Notes
+    -----
+    The corruption is drawn from torch's random number generator inside the seeded
+    training run, so the same ``random_state`` gives the same corruption sequence and the
+    same model. ``score(X)`` is minus the mean squared error of rebuilding ``X`` from
+    itself, without noise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import DenoisingAutoencoder
+    >>> X = load_digits().data / 16
+    >>> dae = DenoisingAutoencoder(16, hidden_layer_sizes=(64,), noise="gaussian",
+    ...                            noise_level=0.2, clip=True, max_epochs=20,
+    ...                            random_state=0).fit(X)
+    >>> rng = np.random.default_rng(0)
+    >>> noisy = np.clip(X + rng.normal(scale=0.2, size=X.shape), 0, 1)
+    >>> bool(np.mean((dae.denoise(noisy) - X) ** 2) < np.mean((noisy - X) ** 2))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **AutoencoderTransformer._parameter_constraints,
+        "noise": [StrOptions(set(NOISES))],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "clip": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        noise="masking",
+        noise_level=0.2,
+        clip=False,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        output_activation="auto",
+        loss="mse",
+        tied_weights=False,
+        dropout=0.0,
+        batch_norm=False,
+        sparsity=None,
+        sparsity_weight=1e-3,
+        sparsity_target=0.05,
+        contractive_weight=0.0,
+        optimizer="adam",
+        lr=1e-3,
+        momentum=0.9,
+        weight_decay=0.0,
+        batch_size=64,
+        max_epochs=100,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            output_activation=output_activation,
+            loss=loss,
+            tied_weights=tied_weights,
+            dropout=dropout,
+            batch_norm=batch_norm,
+            sparsity=sparsity,
+            sparsity_weight=sparsity_weight,
+            sparsity_target=sparsity_target,
+            contractive_weight=contractive_weight,
+            optimizer=optimizer,
+            lr=lr,
+            momentum=momentum,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.noise = noise
+        self.noise_level = noise_level
+        self.clip = clip
+
+    def _build_corruption(self, X):
+        if self.noise != "gaussian" and self.noise_level > 1:
+            raise ValueError(
+                f"noise_level is the probability of corrupting a value with "
+                f"noise={self.noise!r}, so it must lie in [0, 1]; got {self.noise_level}."
+            )
+        low = torch.as_tensor(X.min(axis=0), dtype=torch.float32)
+        high = torch.as_tensor(X.max(axis=0), dtype=torch.float32)
+        return NOISES[self.noise](self.noise_level, low=low, high=high, clip=self.clip)
+
+    def denoise(self, X):
+        """Return the clean reconstruction of (already noisy) samples.
+
+        No noise is added: the network maps ``X`` to the clean data it learnt to rebuild.
+        The same as :meth:`reconstruct`, named for what a denoising autoencoder is for.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Noisy samples with the features seen in ``fit``.
+
+        Returns
+        -------
+        X_clean : ndarray of shape (n_samples, n_features), dtype float32
+            The denoised samples.
+        """
+        return self.reconstruct(X)
