@@ -1,10 +1,13 @@
 """skae: autoencoders as scikit-learn estimators, trained with PyTorch through skorch."""
 
-from .autoencoder import AutoencoderTransformer
+from .autoencoder import AutoencoderTransformer, DenoisingAutoencoder
+from .classifier import PretrainedAEClassifier
 from .metrics import neg_reconstruction_error, reconstruction_error
 
 __all__ = [
     "AutoencoderTransformer",
+    "DenoisingAutoencoder",
+    "PretrainedAEClassifier",
     "neg_reconstruction_error",
     "reconstruction_error",
 ]

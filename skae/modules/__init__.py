@@ -2,11 +2,14 @@
 
 from .autoencoder import Autoencoder, TopK
 from .dense import DenseDecoder, DenseEncoder, TiedLinear, make_activation
+from .heads import EncoderClassifier, MLPHead
 
 __all__ = [
     "Autoencoder",
     "DenseDecoder",
     "DenseEncoder",
+    "EncoderClassifier",
+    "MLPHead",
     "TiedLinear",
     "TopK",
     "make_activation",

@@ -1,0 +1,108 @@
+"""Prediction heads on top of a pretrained encoder."""
+
+from itertools import pairwise
+
+from torch import nn
+
+from .dense import _block
+
+
+class MLPHead(nn.Module):
+    """Fully connected head mapping codes to class scores (logits).
+
+    Parameters
+    ----------
+    n_inputs : int
+        Width of the code it reads.
+    n_outputs : int
+        Number of classes.
+    hidden_layer_sizes : tuple of int, default=()
+        Widths of the hidden layers; ``()`` is a single linear layer (softmax regression on
+        the code).
+    activation : str, default='relu'
+        Activation after every hidden layer (see :func:`skae.modules.make_activation`).
+    dropout : float, default=0.0
+        Dropout probability on the code and after every hidden activation.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.modules import MLPHead
+    >>> MLPHead(8, 3, hidden_layer_sizes=(16,))(torch.zeros(4, 8)).shape
+    torch.Size([4, 3])
+    """
+
+    def __init__(self, n_inputs, n_outputs, hidden_layer_sizes=(), activation="relu",
+                 dropout=0.0):
+        super().__init__()
+        widths = [n_inputs, *hidden_layer_sizes]
+        layers = [nn.Dropout(dropout)] if dropout else []
+        layers += [_block(nn.Linear(n_in, n_out), activation, dropout, batch_norm=False)
+                   for n_in, n_out in pairwise(widths)]
+        layers.append(nn.Linear(widths[-1], n_outputs))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, code):
+        return self.layers(code)
+
+
+class EncoderClassifier(nn.Module):
+    """An encoder, optionally with its leading layers frozen, followed by a head.
+
+    Frozen layers neither learn (their parameters do not require gradients) nor change in
+    training mode: they stay in evaluation mode, so batch-norm statistics and dropout are
+    those of the pretrained encoder.
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        Maps inputs to codes; its ``layers`` attribute (a ``torch.nn.Sequential``) lists
+        the layers that ``n_frozen`` counts.
+    head : torch.nn.Module
+        Maps codes to logits.
+    code_transform : torch.nn.Module or None, default=None
+        Applied to the encoder's output before the head (e.g. :class:`TopK`).
+    n_frozen : int, default=0
+        Number of leading encoder layers to freeze.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.modules import DenseEncoder, EncoderClassifier, MLPHead
+    >>> model = EncoderClassifier(DenseEncoder(6, 2, (4,)), MLPHead(2, 3), n_frozen=1)
+    >>> model(torch.zeros(5, 6)).shape
+    torch.Size([5, 3])
+    >>> [p.requires_grad for p in model.encoder.parameters()]
+    [False, False, True, True]
+    """
+
+    def __init__(self, encoder, head, code_transform=None, n_frozen=0):
+        super().__init__()
+        n_layers = len(encoder.layers)
+        if not 0 <= n_frozen <= n_layers:
+            raise ValueError(
+                f"Cannot freeze {n_frozen} layers of an encoder with {n_layers} layers; "
+                f"pass a number from 0 to {n_layers}, or True to freeze them all."
+            )
+        self.encoder = encoder
+        self.head = head
+        self.code_transform = code_transform
+        self.n_frozen = n_frozen
+        for parameter in self._frozen().parameters():
+            parameter.requires_grad_(False)
+        self.train(self.training)
+
+    def _frozen(self):
+        return self.encoder.layers[:self.n_frozen]
+
+    def train(self, mode=True):
+        super().train(mode)
+        self._frozen().eval()
+        return self
+
+    def encode(self, X):
+        code = self.encoder(X)
+        return code if self.code_transform is None else self.code_transform(code)
+
+    def forward(self, X):
+        return self.head(self.encode(X))

@@ -1,0 +1,293 @@
+import copy
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
+from skae.classifier import unlabeled_mask
+
+from .conftest import FAST, FAST_CLASSIFIER
+
+AE = AutoencoderTransformer(4, **{**FAST, "hidden_layer_sizes": (16, 8)})
+
+
+@pytest.fixture(scope="module")
+def few_labels(digits):
+    """600 digits, of which the first 100 keep their label."""
+    X, y = digits
+    X, y = X[:600], y[:600]
+    y_few = np.where(np.arange(600) < 100, y, -1)
+    return X, y, y_few
+
+
+def _params(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def test_uses_unlabeled_rows_for_pretraining_only(few_labels):
+    X, y, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
+    assert clf.autoencoder_.n_features_in_ == 64
+    assert sum(clf.autoencoder_.net_.history[0, "batches", :, "train_batch_size"]) == 600
+    assert sum(clf.net_.history[0, "batches", :, "train_batch_size"]) == 100
+    np.testing.assert_array_equal(clf.classes_, np.arange(10))
+    proba = clf.predict_proba(X)
+    assert proba.shape == (600, 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), atol=1e-10)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(X[100:], y[100:]) > 0.5
+    assert clf.transform(X).shape == (600, 4)
+    assert clf.n_iter_ == len(clf.loss_curve_) == FAST_CLASSIFIER["max_epochs"]
+
+
+def test_does_not_touch_the_autoencoder_it_was_given(few_labels):
+    X, _, y_few = few_labels
+    autoencoder = clone(AE)
+    clf = PretrainedAEClassifier(autoencoder, **FAST_CLASSIFIER).fit(X, y_few)
+    assert not hasattr(autoencoder, "net_")
+    assert clf.autoencoder_ is not autoencoder
+    assert clf.autoencoder_.get_params() == autoencoder.get_params()
+
+
+def test_fine_tuning_leaves_the_pretrained_autoencoder_as_it_was(few_labels):
+    X, _, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
+    assert not np.allclose(clf.transform(X), clf.autoencoder_.transform(X))
+    assert clf.net_.module_.encoder is not clf.autoencoder_.encoder_
+
+
+def test_string_labels_with_minus_one_for_unlabeled(few_labels):
+    X, y, y_few = few_labels
+    names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                      "nine"], dtype=object)
+    y_obj = names[y].copy()
+    y_obj[y_few == -1] = -1
+    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_obj)
+    assert sorted(clf.classes_) == sorted(names)
+    assert set(clf.predict(X)) <= set(names)
+    y_str = names[y].astype(str)
+    y_str[y_few == -1] = "-1"
+    assert "-1" not in PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_str).classes_
+
+
+def test_unlabeled_mask():
+    np.testing.assert_array_equal(unlabeled_mask(np.array([-1, 0, 2])), [True, False, False])
+    np.testing.assert_array_equal(unlabeled_mask(np.array(["a", "-1"])), [False, True])
+    np.testing.assert_array_equal(unlabeled_mask(np.array(["a", -1], dtype=object)),
+                                  [False, True])
+    np.testing.assert_array_equal(unlabeled_mask(np.array([1.0, -1.0])), [False, True])
+
+
+def test_all_rows_unlabeled_is_a_clear_error(few_labels):
+    X, _, _ = few_labels
+    with pytest.raises(ValueError, match="All 600 labels are -1 .*label some rows"):
+        PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, np.full(600, -1))
+
+
+def test_one_labeled_class_is_a_clear_error(few_labels):
+    X, _, _ = few_labels
+    y = np.full(600, -1)
+    y[:5] = 3
+    with pytest.raises(ValueError, match="at least two classes, but y has one class: 3"):
+        PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y)
+
+
+def test_continuous_targets_are_rejected(few_labels):
+    X, _, _ = few_labels
+    with pytest.raises(ValueError, match="Unknown label type"):
+        PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, np.linspace(0, 1, 600))
+
+
+def test_score_refuses_labels_never_seen(few_labels):
+    X, y, y_few = few_labels
+    keep = (y_few == -1) | (y_few < 5)
+    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X[keep], y_few[keep])
+    np.testing.assert_array_equal(clf.classes_, np.arange(5))
+    with pytest.raises(ValueError, match=r"labels the classifier never saw in fit: \[5, 6"):
+        clf.score(X, y)
+    with pytest.raises(ValueError, match=r"never saw in fit: \[-1\].*unlabeled"):
+        clf.score(X, np.where(y < 5, y, -1))
+    assert 0 <= clf.score(X[y < 5], y[y < 5]) <= 1
+
+
+def test_rejects_wrong_feature_count_and_nan(few_labels):
+    X, _, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
+    with pytest.raises(ValueError, match="X has 10 features, but PretrainedAEClassifier is "
+                                         "expecting 64 features"):
+        clf.predict(X[:, :10])
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        clf.predict(X_nan)
+
+
+def test_transfer_learning_reuses_a_fitted_encoder(few_labels):
+    X, _, y_few = few_labels
+    pretrained = clone(AE).fit(X)
+    before = _params(pretrained.net_.module_)
+    clf = PretrainedAEClassifier(pretrained, refit_autoencoder=False, freeze_encoder=True,
+                                 **FAST_CLASSIFIER).fit(X, y_few)
+    np.testing.assert_array_equal(clf.autoencoder_.transform(X), pretrained.transform(X))
+    np.testing.assert_array_equal(clf.transform(X), pretrained.transform(X))
+    for old, new in zip(before, pretrained.net_.module_.parameters(), strict=True):
+        assert torch.equal(old, new)
+    refit = PretrainedAEClassifier(pretrained, **FAST_CLASSIFIER).fit(X, y_few)
+    assert refit.autoencoder_.net_ is not pretrained.net_
+
+
+def test_transfer_checks_the_features(few_labels):
+    X, _, y_few = few_labels
+    pretrained = clone(AE).fit(X[:, :32])
+    clf = PretrainedAEClassifier(pretrained, refit_autoencoder=False, **FAST_CLASSIFIER)
+    with pytest.raises(ValueError, match="fitted on 32 features, but X has 64.*refit_"):
+        clf.fit(X, y_few)
+    columns = [f"p{i}" for i in range(64)]
+    pretrained = clone(AE).fit(pd.DataFrame(X, columns=columns))
+    renamed = pd.DataFrame(X, columns=[f"q{i}" for i in range(64)])
+    with pytest.raises(ValueError, match="reorder or rename the columns"):
+        clf.set_params(autoencoder=pretrained).fit(renamed, y_few)
+
+
+def test_freeze_encoder_true_trains_only_the_head(few_labels):
+    X, _, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, freeze_encoder=True, **FAST_CLASSIFIER).fit(X, y_few)
+    np.testing.assert_array_equal(clf.transform(X), clf.autoencoder_.transform(X))
+    assert all(not p.requires_grad for p in clf.net_.module_.encoder.parameters())
+
+
+def test_freeze_leading_layers(few_labels):
+    X, _, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, freeze_encoder=1, **FAST_CLASSIFIER).fit(X, y_few)
+    tuned, pretrained = clf.net_.module_.encoder.layers, clf.autoencoder_.encoder_.layers
+    for old, new in zip(pretrained[0].parameters(), tuned[0].parameters(), strict=True):
+        assert torch.equal(old.cpu(), new.cpu())
+    assert not torch.equal(pretrained[1][0].weight.cpu(), tuned[1][0].weight.cpu())
+
+
+def test_frozen_batch_norm_keeps_its_statistics(few_labels):
+    X, _, y_few = few_labels
+    autoencoder = clone(AE).set_params(batch_norm=True)
+    clf = PretrainedAEClassifier(autoencoder, freeze_encoder=True, **FAST_CLASSIFIER)
+    clf.fit(X, y_few)
+    np.testing.assert_allclose(clf.transform(X), clf.autoencoder_.transform(X), rtol=1e-6)
+
+
+def test_freezing_more_layers_than_the_encoder_has(few_labels):
+    X, _, y_few = few_labels
+    with pytest.raises(ValueError, match="Cannot freeze 5 layers of an encoder with 3 layers"):
+        PretrainedAEClassifier(AE, freeze_encoder=5, **FAST_CLASSIFIER).fit(X, y_few)
+
+
+def test_greedy_pretraining_trains_layer_by_layer(few_labels):
+    X, _, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, pretraining="greedy", **FAST_CLASSIFIER).fit(X, y_few)
+    autoencoder = clf.autoencoder_
+    assert autoencoder.n_iter_ == 3 * FAST["max_epochs"]  # three layers: 64-16, 16-8, 8-4
+    assert len(autoencoder.loss_curve_) == 9
+    assert autoencoder.transform(X).shape == (600, 4)
+    assert autoencoder.reconstruct(X).shape == X.shape
+    joint = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
+    assert not np.allclose(autoencoder.transform(X), joint.autoencoder_.transform(X))
+
+
+def test_greedy_layers_are_the_stacked_network(digits):
+    X, _ = digits
+    autoencoder = clone(AE).set_params(tied_weights=True, max_epochs=5)
+    autoencoder._fit(X, pretraining="greedy")
+    first_pair = torch.nn.Sequential(autoencoder.encoder_.layers[0],
+                                     autoencoder.decoder_.layers[-1]).eval()
+    with torch.no_grad():
+        error = torch.mean((first_pair(torch.as_tensor(X)) - torch.as_tensor(X)) ** 2)
+    assert float(error) < np.var(X)  # the outer pair was trained to rebuild X
+    assert autoencoder.decoder_.layers[-1][0].tied_to is autoencoder.encoder_.linears[0]
+
+
+def test_denoising_autoencoder_and_greedy_stacked_denoising(few_labels):
+    X, _, y_few = few_labels
+    dae = DenoisingAutoencoder(4, noise="masking", noise_level=0.3,
+                               **{**FAST, "hidden_layer_sizes": (16,)})
+    for pretraining in ("joint", "greedy"):
+        clf = PretrainedAEClassifier(dae, pretraining=pretraining, **FAST_CLASSIFIER)
+        assert isinstance(clf.fit(X, y_few).autoencoder_, DenoisingAutoencoder)
+
+
+def test_head_hidden_layers_and_dropout(few_labels):
+    X, _, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, head_hidden_layer_sizes=(12,), dropout=0.2,
+                                 activation="tanh", **FAST_CLASSIFIER).fit(X, y_few)
+    head = clf.net_.module_.head
+    kinds = [type(m).__name__ for m in head.modules()]
+    assert kinds.count("Linear") == 2 and "Dropout" in kinds and "Tanh" in kinds
+    np.testing.assert_array_equal(clf.predict_proba(X[:5]), clf.predict_proba(X[:5]))
+
+
+def test_default_autoencoder_and_seeding(few_labels):
+    X, _, y_few = few_labels
+    params = {**FAST_CLASSIFIER, "max_epochs": 2}
+    clf = PretrainedAEClassifier(**params)
+    clf.fit(X[:200], y_few[:200])
+    assert clf.autoencoder_.n_components == 32
+    assert clf.autoencoder_.random_state is not None
+    again = PretrainedAEClassifier(**params).fit(X[:200], y_few[:200])
+    np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
+
+
+def test_grid_over_freezing_and_code_size(few_labels):
+    X, y, _ = few_labels
+    grid = GridSearchCV(
+        PretrainedAEClassifier(AE, **{**FAST_CLASSIFIER, "max_epochs": 5}),
+        {"freeze_encoder": [False, True], "autoencoder__n_components": [2, 4]}, cv=2,
+    ).fit(X[:300], y[:300])
+    assert set(grid.best_params_) == {"freeze_encoder", "autoencoder__n_components"}
+    assert grid.best_estimator_.autoencoder_.n_components == grid.best_params_[
+        "autoencoder__n_components"]
+
+
+def test_pipeline_cross_val_score_pickle_and_pandas(few_labels):
+    X, y, _ = few_labels
+    columns = [f"pixel{i}" for i in range(64)]
+    df = pd.DataFrame(X, columns=columns)
+    pipe = make_pipeline(StandardScaler(), PretrainedAEClassifier(AE, **FAST_CLASSIFIER))
+    scores = cross_val_score(pipe, df, y, cv=3)
+    assert scores.shape == (3,) and (scores > 0.3).all()
+    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).set_output(transform="pandas")
+    clf.fit(df, y)
+    codes = clf.transform(df)
+    assert list(codes.columns) == [f"pretrainedaeclassifier{i}" for i in range(4)]
+    assert list(clf.feature_names_in_) == columns
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict_proba(df), clf.predict_proba(df))
+    copied = copy.deepcopy(clf)
+    np.testing.assert_array_equal(copied.predict(df), clf.predict(df))
+
+
+def test_codes_feed_another_classifier(few_labels):
+    X, y, _ = few_labels
+    pipe = make_pipeline(PretrainedAEClassifier(AE, **FAST_CLASSIFIER),
+                         LogisticRegression(max_iter=500))
+    assert pipe.fit(X, y).score(X, y) > 0.5
+
+
+def test_early_stopping_holds_out_labeled_rows_per_class(few_labels):
+    X, y, _ = few_labels
+    clf = PretrainedAEClassifier(AE, early_stopping=True, validation_fraction=0.2,
+                                 **FAST_CLASSIFIER).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert sum(clf.net_.history[0, "batches", :, "train_batch_size"]) == 480
+
+
+def test_unfitted_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        PretrainedAEClassifier().predict(np.zeros((2, 3)))
