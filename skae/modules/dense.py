@@ -39,10 +39,13 @@ def make_activation(name):
     return ACTIVATIONS[name]()
 
 
-def _block(linear, activation, dropout, batch_norm):
-    layers = [linear]
+def _block(layer, activation, dropout, batch_norm):
+    """``layer``, then optional batch norm, the activation and optional dropout."""
+    layers = [layer]
     if batch_norm:
-        layers.append(nn.BatchNorm1d(linear.out_features))
+        convolution = isinstance(layer, nn.Conv2d | nn.ConvTranspose2d)
+        layers.append(nn.BatchNorm2d(layer.out_channels) if convolution
+                      else nn.BatchNorm1d(layer.out_features))
     layers.append(make_activation(activation))
     if dropout:
         layers.append(nn.Dropout(dropout))
