@@ -13,10 +13,19 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 from torch import nn
 
-from ._data import map_batches
+from ._data import SampleLayout, map_batches
 from ._net import AutoencoderNet
 from ._training import INFERENCE_BATCH_SIZE, BaseNeuralEstimator, _resolve_device, seeded_torch
-from .modules import Autoencoder, DenseDecoder, DenseEncoder, TopK
+from .modules import (
+    Autoencoder,
+    ConvDecoder,
+    ConvEncoder,
+    DenseDecoder,
+    DenseEncoder,
+    RecurrentDecoder,
+    RecurrentEncoder,
+    TopK,
+)
 from .modules.dense import ACTIVATIONS
 
 LOSSES = {"mse": nn.MSELoss, "bce": nn.BCELoss}
@@ -42,6 +51,15 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
         "contractive_weight": [Interval(Real, 0, None, closed="left")],
+        "architecture": [StrOptions({"dense", "conv", "lstm", "gru"})],
+        "image_shape": ["array-like", None],
+        "channels_last": ["boolean"],
+        "conv_channels": ["array-like"],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "sequence_shape": ["array-like", None],
+        "rnn_hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "rnn_num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
     }
 
     def _hidden_layer_sizes(self):
@@ -74,22 +92,52 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         """The input corruption applied in training; none for a plain autoencoder."""
         return None
 
-    def _build_module(self, X):
-        n_features = X.shape[1]
-        hidden = self._hidden_layer_sizes()
-        shared = dict(activation=self.activation, dropout=self.dropout,
-                      batch_norm=self.batch_norm)
+    def _sample_layout(self, reset):
+        if reset:
+            self._layout = SampleLayout(self.architecture, self.image_shape, self.sequence_shape,
+                                        self.channels_last, estimator=type(self).__name__)
+        return self._layout
+
+    def _bodies(self, n_features):
+        """The encoder and decoder of ``architecture``."""
+        shape = self._layout.sample_shape
         code_activation = "sigmoid" if self.sparsity == "kl" else "identity"
-        encoder = DenseEncoder(n_features, self.n_components, hidden,
-                               code_activation=code_activation, **shared)
-        decoder = DenseDecoder(n_features, self.n_components, hidden,
-                               output_activation=self._output_activation(),
-                               tied_to=encoder if self.tied_weights else None, **shared)
+        output_activation = self._output_activation()
+        if self.architecture == "dense":
+            hidden = self._hidden_layer_sizes()
+            shared = dict(activation=self.activation, dropout=self.dropout,
+                          batch_norm=self.batch_norm)
+            encoder = DenseEncoder(n_features, self.n_components, hidden,
+                                   code_activation=code_activation, **shared)
+            decoder = DenseDecoder(n_features, self.n_components, hidden,
+                                   output_activation=output_activation,
+                                   tied_to=encoder if self.tied_weights else None, **shared)
+            return encoder, decoder
+        if self.tied_weights:
+            raise ValueError("tied_weights=True is only available with architecture='dense'.")
+        if self.architecture == "conv":
+            shared = dict(conv_channels=tuple(self.conv_channels), kernel_size=self.kernel_size,
+                          activation=self.activation, batch_norm=self.batch_norm,
+                          dropout=self.dropout)
+            return (ConvEncoder(shape, self.n_components, code_activation=code_activation,
+                                **shared),
+                    ConvDecoder(shape, self.n_components, output_activation=output_activation,
+                                **shared))
+        shared = dict(cell=self.architecture, rnn_hidden_size=self.rnn_hidden_size,
+                      rnn_num_layers=self.rnn_num_layers, bidirectional=self.bidirectional,
+                      dropout=self.dropout)
+        return (RecurrentEncoder(shape, self.n_components, code_activation=code_activation,
+                                 **shared),
+                RecurrentDecoder(shape, self.n_components, output_activation=output_activation,
+                                 **shared))
+
+    def _build_module(self, X):
+        encoder, decoder = self._bodies(X.shape[1])
         topk = None
         if self.sparsity == "topk":
             topk = TopK(max(1, round(self.sparsity_target * self.n_components)))
         return Autoencoder(encoder, decoder, corruption=self._build_corruption(X),
-                           code_transform=topk)
+                           code_transform=topk, sample_shape=self._layout.sample_shape)
 
     def _penalties(self, code_layer=True):
         """The net's penalty parameters; none on layers other than the code layer."""
@@ -116,12 +164,18 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         layer ``i - 1`` (``X`` for the first). The layers are trained in place, so the stack
         is the full network with every layer pretrained. Penalties apply to the code layer.
         """
-        n_layers = len(self._hidden_layer_sizes()) + 1
-        module_seed, *layer_seeds = self._draw_seeds(n_layers + 1)
+        if self.architecture not in ("dense", "conv"):
+            raise ValueError(
+                f"Greedy layer-wise pretraining needs a stack of layers that mirror each "
+                f"other, which architecture={self.architecture!r} does not have; use "
+                "pretraining='joint'.")
         device = _resolve_device(self.device)
+        module_seed = self._draw_seeds(1)[0]
         with seeded_torch(module_seed, device):
             module = self._build_module(X)
         encoder_layers, decoder_layers = module.encoder.layers, module.decoder.layers
+        n_layers = len(encoder_layers)
+        layer_seeds = self._draw_seeds(n_layers + 1)[1:]
         inputs, nets = X, []
         for i, seed in enumerate(layer_seeds):
             code_layer = i == n_layers - 1
@@ -129,6 +183,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                 encoder_layers[i], decoder_layers[n_layers - 1 - i],
                 corruption=self._build_corruption(inputs) if i else module.corruption,
                 code_transform=module.code_transform if code_layer else None,
+                sample_shape=None if i else module.sample_shape,
             )
             criterion = LOSSES[self.loss] if i == 0 else nn.MSELoss
             nets.append(self._fit_net(AutoencoderNet, shallow, inputs, seed=seed,
@@ -185,7 +240,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         Returns
         -------
         X_original : ndarray of shape (n_samples, n_features_in_), dtype float32
-            The decoder's reconstruction in the input space.
+            The decoder's reconstruction in the input space, in the layout ``fit`` received
+            (e.g. ``(n_samples, channels, height, width)`` for 4-D images).
         """
         module = self._module()
         X = check_array(X, dtype=np.float32)
@@ -194,7 +250,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                 f"X has {X.shape[1]} features, but {type(self).__name__}.inverse_transform "
                 f"expects codes with n_components={self.n_components}."
             )
-        return self._map_batches(module.decode, X)
+        return self._layout.from_network(self._map_batches(module.decode, X))
 
     def reconstruct(self, X):
         """Encode and decode ``X`` in one pass (``inverse_transform(transform(X))``).
@@ -207,9 +263,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         Returns
         -------
         X_rec : ndarray of shape (n_samples, n_features), dtype float32
-            The reconstruction of every sample.
+            The reconstruction of every sample, in the layout ``fit`` received.
         """
-        return self._reconstruct(self._validate_X(X, reset=False))
+        return self._layout.from_network(self._reconstruct(self._validate_X(X, reset=False)))
 
     def _reconstruct(self, X):
         module = self._module()

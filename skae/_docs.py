@@ -8,12 +8,48 @@ ARCHITECTURE_PARAMS = """\
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Widths of the encoder's hidden layers, from the input towards the code. The decoder
         mirrors them (the symmetric "sandwich" of a stacked autoencoder). ``()`` gives a
-        single-layer encoder and decoder.
+        single-layer encoder and decoder. Used by architecture='dense'.
+
+    architecture : {'dense', 'conv', 'lstm', 'gru'}, default='dense'
+        The network's body. 'dense': fully connected layers (``hidden_layer_sizes``), for
+        tabular data and small images. 'conv': strided convolutions (``conv_channels``,
+        ``kernel_size``) then a dense code, mirrored by transposed convolutions, for images
+        of any size, grey or colour. 'lstm' / 'gru': a recurrent encoder whose final state
+        is projected to the code and a recurrent decoder that rebuilds the sequence.
+
+    conv_channels : tuple of int, default=(32, 64)
+        Output channels of the encoder's convolutions (architecture='conv'); each halves
+        the height and width. The decoder mirrors them.
+
+    kernel_size : int, default=3
+        Side of the square convolution kernels (architecture='conv').
+
+    image_shape : tuple of int or None, default=None
+        ``(channels, height, width)`` of images given as flat rows (architecture='conv'),
+        so that they flow through Pipelines that expect 2-D data. Not needed for 4-D input
+        ``(n_samples, channels, height, width)``, whose shape is read from ``X``.
+
+    channels_last : bool, default=False
+        Whether images come as ``(n_samples, height, width, channels)`` (or flat rows in
+        that order) instead of channels first (architecture='conv').
+
+    sequence_shape : tuple of int or None, default=None
+        ``(timesteps, features)`` of sequences given as flat rows (architecture='lstm' or
+        'gru'). Not needed for 3-D input ``(n_samples, timesteps, features)``.
+
+    rnn_hidden_size : int, default=64
+        Hidden state size of the recurrent layers.
+
+    rnn_num_layers : int, default=1
+        Number of stacked recurrent layers (``dropout`` applies between them).
+
+    bidirectional : bool, default=False
+        Whether the recurrent encoder and decoder read sequences in both directions.
 
     activation : {'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', 'identity'}, \
 default='relu'
-        Activation of every hidden layer. With 'identity', no hidden layers and
-        ``loss='mse'`` the autoencoder learns PCA's subspace.
+        Activation of every hidden (dense or convolutional) layer. With 'identity', no
+        hidden layers and ``loss='mse'`` the autoencoder learns PCA's subspace.
 
     output_activation : {'auto', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', \
 'identity'}, default='auto'
@@ -26,13 +62,15 @@ default='relu'
 
     tied_weights : bool, default=False
         Whether each decoder layer uses the transposed weight of its encoder layer (only its
-        bias is learnt), halving the number of weights.
+        bias is learnt), halving the number of weights. Dense architecture only.
 
     dropout : float, default=0.0
-        Dropout probability after every hidden activation.
+        Dropout probability after every hidden activation (between stacked recurrent
+        layers for 'lstm' and 'gru').
 
     batch_norm : bool, default=False
-        Whether to put batch normalisation after every hidden linear layer.
+        Whether to put batch normalisation after every hidden linear or convolutional
+        layer.
 
     sparsity : {'l1', 'kl', 'topk'} or None, default=None
         Sparsity of the code. 'l1' adds ``sparsity_weight`` times the mean L1 norm of the

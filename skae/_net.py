@@ -81,5 +81,7 @@ class AutoencoderNet(TensorNet):
         elif self.sparsity == "kl":
             loss = loss + self.sparsity_weight * kl_sparsity(code, self.sparsity_target)
         if self.contractive_weight:
-            loss = loss + self.contractive_weight * contractive(self.module_.encoder, X)
+            module = self.module_
+            loss = loss + self.contractive_weight * contractive(
+                lambda batch: module.encoder(module.unflatten(batch)), X)
         return loss

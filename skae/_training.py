@@ -85,11 +85,26 @@ class BaseNeuralEstimator(BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    def _sample_layout(self, reset):
+        """The :class:`skae._data.SampleLayout` of the input; None for plain rows."""
+        return None
+
     def _validate_X(self, X, reset, y="no_validation"):
         """Validate ``X`` (and ``y`` when given) as sklearn does, naming non-numeric columns.
 
-        Returns ``X`` as float32, or ``(X, y)`` when ``y`` is passed.
+        Images and sequences become flat rows in the order the network reads them. Returns
+        ``X`` as 2-D float32, or ``(X, y)`` when ``y`` is passed.
         """
+        layout = self._sample_layout(reset)
+        if layout is not None:
+            X = layout.flatten(X, reset)
+            validated = self._validate_rows(X, reset, y)
+            if isinstance(validated, tuple):
+                return layout.to_network(validated[0]), validated[1]
+            return layout.to_network(validated)
+        return self._validate_rows(X, reset, y)
+
+    def _validate_rows(self, X, reset, y):
         advice = "Encode them first, e.g. with OneHotEncoder in a ColumnTransformer."
         if isinstance(X, pd.DataFrame):
             bad = [str(c) for c, dtype in X.dtypes.items()

@@ -57,6 +57,15 @@ class AutoencoderTransformer(BaseAutoencoder):
         n_components=2,
         *,
         hidden_layer_sizes=(64,),
+        architecture="dense",
+        conv_channels=(32, 64),
+        kernel_size=3,
+        image_shape=None,
+        channels_last=False,
+        sequence_shape=None,
+        rnn_hidden_size=64,
+        rnn_num_layers=1,
+        bidirectional=False,
         activation="relu",
         output_activation="auto",
         loss="mse",
@@ -83,6 +92,15 @@ class AutoencoderTransformer(BaseAutoencoder):
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.architecture = architecture
+        self.conv_channels = conv_channels
+        self.kernel_size = kernel_size
+        self.image_shape = image_shape
+        self.channels_last = channels_last
+        self.sequence_shape = sequence_shape
+        self.rnn_hidden_size = rnn_hidden_size
+        self.rnn_num_layers = rnn_num_layers
+        self.bidirectional = bidirectional
         self.activation = activation
         self.output_activation = output_activation
         self.loss = loss
@@ -185,6 +203,15 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         noise_level=0.2,
         clip=False,
         hidden_layer_sizes=(64,),
+        architecture="dense",
+        conv_channels=(32, 64),
+        kernel_size=3,
+        image_shape=None,
+        channels_last=False,
+        sequence_shape=None,
+        rnn_hidden_size=64,
+        rnn_num_layers=1,
+        bidirectional=False,
         activation="relu",
         output_activation="auto",
         loss="mse",
@@ -212,6 +239,15 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            architecture=architecture,
+            conv_channels=conv_channels,
+            kernel_size=kernel_size,
+            image_shape=image_shape,
+            channels_last=channels_last,
+            sequence_shape=sequence_shape,
+            rnn_hidden_size=rnn_hidden_size,
+            rnn_num_layers=rnn_num_layers,
+            bidirectional=bidirectional,
             activation=activation,
             output_activation=output_activation,
             loss=loss,

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
 from ._base import BaseAutoencoder
+from ._data import SampleLayout
 from ._docs import TRAINING_PARAMS
 from ._net import TensorNet
 from ._training import BaseNeuralEstimator
@@ -219,6 +220,7 @@ default='relu'
         self : PretrainedAEClassifier
             The fitted classifier.
         """
+        X_given = X
         X, y = self._validate_X(X, reset=True, y=y)
         labeled = ~unlabeled_mask(y)
         if not labeled.any():
@@ -233,19 +235,34 @@ default='relu'
                 f"{type(self).__name__} needs labeled rows of at least two classes, but y "
                 f"has one class: {self.classes_.tolist()[0]!r}."
             )
-        self.autoencoder_ = self._pretrain(X)
+        self.autoencoder_ = self._pretrain(X_given)
         return self._train(TensorNet, self._build_module, X[labeled],
                            targets.astype(np.int64), criterion=nn.CrossEntropyLoss)
 
+    def _autoencoder(self):
+        """The ``autoencoder`` parameter, or the default one when it is None."""
+        if self.autoencoder is None:
+            return AutoencoderTransformer(**DEFAULT_AUTOENCODER, device=self.device,
+                                          verbose=self.verbose)
+        return self.autoencoder
+
+    def _sample_layout(self, reset):
+        if reset:
+            autoencoder = self._autoencoder()
+            self._layout = SampleLayout(
+                autoencoder.architecture, autoencoder.image_shape, autoencoder.sequence_shape,
+                autoencoder.channels_last, estimator=type(self).__name__)
+        return self._layout
+
     def _pretrain(self, X):
-        """Step (a): the fitted autoencoder whose encoder the classifier starts from."""
-        autoencoder = self.autoencoder
-        if autoencoder is not None and not self.refit_autoencoder and _is_fitted(autoencoder):
+        """Step (a): the fitted autoencoder whose encoder the classifier starts from.
+
+        ``X`` is the input as given to ``fit``: the autoencoder validates it itself.
+        """
+        autoencoder = self._autoencoder()
+        if not self.refit_autoencoder and _is_fitted(autoencoder):
             self._check_prefitted(autoencoder)
             return copy.deepcopy(autoencoder)
-        if autoencoder is None:
-            autoencoder = AutoencoderTransformer(**DEFAULT_AUTOENCODER, device=self.device,
-                                                 verbose=self.verbose)
         autoencoder = clone(autoencoder)
         if autoencoder.random_state is None:
             autoencoder.set_params(random_state=self._draw_seeds(1)[0])
@@ -253,6 +270,11 @@ default='relu'
         return autoencoder._fit(X, pretraining=self.pretraining)
 
     def _check_prefitted(self, autoencoder):
+        sample_shape = autoencoder._layout.sample_shape
+        if sample_shape != self._layout.sample_shape:
+            raise ValueError(
+                f"The pretrained autoencoder reads samples of shape {sample_shape}, but X "
+                f"holds samples of shape {self._layout.sample_shape}.")
         if autoencoder.n_features_in_ != self.n_features_in_:
             raise ValueError(
                 f"The pretrained autoencoder was fitted on {autoencoder.n_features_in_} "
@@ -278,7 +300,7 @@ default='relu'
         head = MLPHead(self.autoencoder_.n_components, len(self.classes_), hidden,
                        activation=self.activation, dropout=self.dropout)
         return EncoderClassifier(pretrained.encoder, head, pretrained.code_transform,
-                                 n_frozen=int(n_frozen))
+                                 n_frozen=int(n_frozen), sample_shape=pretrained.sample_shape)
 
     @property
     def _n_features_out(self):

@@ -46,6 +46,9 @@ class Autoencoder(nn.Module):
         Applied to the input before encoding, in training mode only (denoising).
     code_transform : torch.nn.Module or None, default=None
         Applied to the code before decoding and in ``encode`` (e.g. :class:`TopK`).
+    sample_shape : tuple of int or None, default=None
+        When given, inputs come as flat rows that the encoder reads as samples of this
+        shape (e.g. ``(channels, height, width)``), and reconstructions are flattened back.
 
     Examples
     --------
@@ -57,19 +60,26 @@ class Autoencoder(nn.Module):
     (torch.Size([3, 6]), torch.Size([3, 2]))
     """
 
-    def __init__(self, encoder, decoder, corruption=None, code_transform=None):
+    def __init__(self, encoder, decoder, corruption=None, code_transform=None,
+                 sample_shape=None):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
         self.corruption = corruption
         self.code_transform = code_transform
+        self.sample_shape = None if sample_shape is None else tuple(sample_shape)
+
+    def unflatten(self, X):
+        """View flat rows as samples of ``sample_shape`` (a no-op without one)."""
+        return X if self.sample_shape is None else X.reshape(len(X), *self.sample_shape)
 
     def encode(self, X):
-        code = self.encoder(X)
+        code = self.encoder(self.unflatten(X))
         return code if self.code_transform is None else self.code_transform(code)
 
     def decode(self, code):
-        return self.decoder(code)
+        X = self.decoder(code)
+        return X if self.sample_shape is None else X.reshape(len(X), -1)
 
     def forward(self, X):
         if self.training and self.corruption is not None:

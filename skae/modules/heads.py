@@ -64,6 +64,9 @@ class EncoderClassifier(nn.Module):
         Applied to the encoder's output before the head (e.g. :class:`TopK`).
     n_frozen : int, default=0
         Number of leading encoder layers to freeze.
+    sample_shape : tuple of int or None, default=None
+        When given, inputs come as flat rows that the encoder reads as samples of this
+        shape, as in :class:`Autoencoder`.
 
     Examples
     --------
@@ -76,7 +79,7 @@ class EncoderClassifier(nn.Module):
     [False, False, True, True]
     """
 
-    def __init__(self, encoder, head, code_transform=None, n_frozen=0):
+    def __init__(self, encoder, head, code_transform=None, n_frozen=0, sample_shape=None):
         super().__init__()
         n_layers = len(encoder.layers)
         if not 0 <= n_frozen <= n_layers:
@@ -88,6 +91,7 @@ class EncoderClassifier(nn.Module):
         self.head = head
         self.code_transform = code_transform
         self.n_frozen = n_frozen
+        self.sample_shape = None if sample_shape is None else tuple(sample_shape)
         for parameter in self._frozen().parameters():
             parameter.requires_grad_(False)
         self.train(self.training)
@@ -101,6 +105,8 @@ class EncoderClassifier(nn.Module):
         return self
 
     def encode(self, X):
+        if self.sample_shape is not None:
+            X = X.reshape(len(X), *self.sample_shape)
         code = self.encoder(X)
         return code if self.code_transform is None else self.code_transform(code)
 

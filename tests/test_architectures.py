@@ -1,0 +1,199 @@
+"""Convolutional and recurrent bodies through the estimators' public API."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import adjusted_rand_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from skae import (
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    PretrainedAEClassifier,
+    reconstruction_error,
+)
+from skae.modules import ConvEncoder, RecurrentEncoder
+
+CONV = dict(architecture="conv", conv_channels=(4, 8), max_epochs=2, batch_size=32,
+            random_state=0)
+RNN = dict(rnn_hidden_size=8, max_epochs=2, batch_size=32, random_state=0)
+
+
+def images(shape, n=40, seed=0):
+    return np.random.default_rng(seed).random((n, *shape), dtype=np.float32)
+
+
+def sines(n=300, timesteps=24, seed=0):
+    """Sine waves of random phase; three classes of frequency (1, 2 or 3 cycles, +-0.2)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, n)
+    frequency = np.array([1.0, 2.0, 3.0])[labels] + rng.uniform(-0.2, 0.2, n)
+    phase = rng.uniform(0, 2 * np.pi, n)
+    t = np.linspace(0, 1, timesteps)
+    X = np.sin(2 * np.pi * frequency[:, None] * t + phase[:, None])
+    return X[:, :, None].astype(np.float32), labels
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (1, 8, 8), (3, 45, 37)])
+def test_conv_rebuilds_any_image_shape(shape):
+    X = images(shape)
+    ae = AutoencoderTransformer(5, **CONV).fit(X)
+    assert isinstance(ae.encoder_, ConvEncoder)
+    assert ae.transform(X).shape == (40, 5)
+    assert ae.reconstruct(X).shape == X.shape
+    assert ae.inverse_transform(ae.transform(X)).shape == X.shape
+    assert ae.n_features_in_ == int(np.prod(shape))
+
+
+def test_flat_rows_with_image_shape_flow_through_a_pipeline(digits01):
+    X, _ = digits01
+    pipe = make_pipeline(MinMaxScaler(), AutoencoderTransformer(
+        4, image_shape=(1, 8, 8), **CONV)).fit(X)
+    assert pipe.transform(X).shape == (1797, 4)
+    ae = pipe[-1]
+    assert ae.inverse_transform(pipe.transform(X)).shape == (1797, 64)
+    np.testing.assert_allclose(ae.transform(X.reshape(-1, 1, 8, 8)), ae.transform(X),
+                               rtol=1e-6)
+
+
+def test_channels_last_matches_channels_first():
+    X = images((3, 9, 7))
+    first = AutoencoderTransformer(4, **CONV).fit(X)
+    last = AutoencoderTransformer(4, channels_last=True, **CONV)
+    X_last = X.transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(last.fit(X_last).transform(X_last), first.transform(X),
+                               rtol=1e-5, atol=1e-6)
+    assert last.reconstruct(X_last).shape == (40, 9, 7, 3)
+    np.testing.assert_allclose(last.reconstruct(X_last),
+                               first.reconstruct(X).transpose(0, 2, 3, 1), rtol=1e-5, atol=1e-6)
+    flat = AutoencoderTransformer(4, channels_last=True, image_shape=(3, 9, 7), **CONV)
+    flat.fit(X_last.reshape(40, -1))
+    np.testing.assert_allclose(flat.transform(X_last.reshape(40, -1)), first.transform(X),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(flat.reconstruct(X_last.reshape(40, -1)),
+                               last.reconstruct(X_last).reshape(40, -1), rtol=1e-5, atol=1e-6)
+
+
+def test_colour_images_train():
+    rng = np.random.default_rng(0)
+    # Smooth colour blobs: a random colour times a Gaussian bump at a random place.
+    yy, xx = np.mgrid[:32, :32]
+    centres = rng.uniform(8, 24, size=(200, 2))
+    bumps = np.exp(-((yy - centres[:, :1, None]) ** 2 + (xx - centres[:, 1:, None]) ** 2) / 40)
+    X = (rng.random((200, 3, 1, 1)) * bumps[:, None]).astype(np.float32)
+    ae = AutoencoderTransformer(8, loss="bce", **{**CONV, "max_epochs": 15, "lr": 3e-3}).fit(X)
+    assert ae.loss_curve_[-1] < 0.8 * ae.loss_curve_[0]
+    assert ae.reconstruct(X).shape == (200, 3, 32, 32)
+
+
+@pytest.mark.parametrize(("kwargs", "X", "message"), [
+    (dict(), images((1, 8, 8)).reshape(40, -1),
+     r"architecture='conv' takes images as a 4-D array .* or as flat rows with image_shape"),
+    (dict(image_shape=(1, 8, 8)), images((1, 7, 7)).reshape(40, -1),
+     r"X has 49 features, but image_shape=\(1, 8, 8\) needs 64 per sample"),
+    (dict(), images((8, 8)), r"got a 3-D array of shape \(40, 8, 8\)"),
+    (dict(image_shape=(1, 8, 8)), images((1, 9, 8)),
+     r"was given image_shape=\(1, 8, 8\), but X holds samples of shape \(1, 9, 8\)"),
+    (dict(tied_weights=True), images((1, 8, 8)), "tied_weights=True is only available"),
+])
+def test_conv_shape_errors(kwargs, X, message):
+    with pytest.raises(ValueError, match=message):
+        AutoencoderTransformer(**CONV, **kwargs).fit(X)
+
+
+def test_transform_checks_the_image_shape():
+    ae = AutoencoderTransformer(**CONV).fit(images((1, 8, 8)))
+    with pytest.raises(ValueError, match=r"was fitted on samples of shape \(1, 8, 8\)"):
+        ae.transform(images((1, 8, 9)))
+    with pytest.raises(ValueError, match="X has 72 features, but AutoencoderTransformer is "
+                                         "expecting 64"):
+        ae.transform(images((1, 8, 9)).reshape(40, -1))
+
+
+def test_dense_rejects_images_with_advice():
+    with pytest.raises(ValueError, match=r"architecture='dense' takes 2-D X.*reshape"):
+        AutoencoderTransformer(max_epochs=1).fit(images((1, 8, 8)))
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "masking", "salt_and_pepper"])
+def test_denoising_on_images(noise):
+    X = images((1, 12, 12))
+    dae = DenoisingAutoencoder(4, noise=noise, noise_level=0.3, clip=True, **CONV).fit(X)
+    assert dae.net_.module_.corruption.low.shape == (144,)
+    assert dae.denoise(X).shape == X.shape
+
+
+def test_classifier_with_a_conv_encoder(digits01):
+    X, y = digits01
+    X = X.reshape(-1, 1, 8, 8)
+    y_few = np.where(np.arange(len(y)) < 300, y, -1)
+    autoencoder = AutoencoderTransformer(16, **{**CONV, "max_epochs": 5})
+    clf = PretrainedAEClassifier(autoencoder, freeze_encoder=1, lr=1e-2, max_epochs=20,
+                                 random_state=0).fit(X, y_few)
+    assert clf.score(X[300:], y[300:]) > 0.6
+    assert clf.transform(X).shape == (1797, 16)
+    frozen = clf.net_.module_.encoder.layers[0][0].weight
+    np.testing.assert_array_equal(frozen.detach().numpy(),
+                                  clf.autoencoder_.encoder_.layers[0][0].weight.detach().numpy())
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_greedy_pretraining_of_a_conv_stack():
+    X = images((1, 12, 12))
+    ae = AutoencoderTransformer(4, **CONV)
+    ae._fit(X, pretraining="greedy")
+    assert ae.n_iter_ == 3 * CONV["max_epochs"]  # two convolutions and the code layer
+    assert ae.reconstruct(X).shape == X.shape
+
+
+@pytest.mark.parametrize("architecture", ["lstm", "gru"])
+def test_recurrent_sequences_in_and_out(architecture):
+    X, _ = sines(60, timesteps=10)
+    X = np.concatenate([X, -X], axis=2)
+    ae = AutoencoderTransformer(3, architecture=architecture, bidirectional=True,
+                                rnn_num_layers=2, dropout=0.1, **RNN).fit(X)
+    assert isinstance(ae.encoder_, RecurrentEncoder)
+    assert ae.transform(X).shape == (60, 3)
+    assert ae.reconstruct(X).shape == (60, 10, 2)
+    flat = AutoencoderTransformer(3, architecture=architecture, sequence_shape=(10, 2), **RNN)
+    assert flat.fit(X.reshape(60, -1)).reconstruct(X.reshape(60, -1)).shape == (60, 20)
+
+
+def test_recurrent_codes_separate_frequencies_and_beat_pca():
+    X, labels = sines()
+    ae = AutoencoderTransformer(4, architecture="gru", rnn_hidden_size=32, lr=1e-2,
+                                max_epochs=60, batch_size=32, random_state=0).fit(X)
+    codes = StandardScaler().fit_transform(ae.transform(X))
+    ari = adjusted_rand_score(labels, KMeans(3, n_init=10, random_state=0).fit_predict(codes))
+    assert ari > 0.4  # chance is 0
+    flat = X.reshape(len(X), -1)
+    pca = PCA(4).fit(flat)
+    pca_ari = adjusted_rand_score(
+        labels, KMeans(3, n_init=10, random_state=0).fit_predict(pca.transform(flat)))
+    assert ari > pca_ari + 0.3
+    assert np.mean((ae.reconstruct(X) - X) ** 2) < 0.5 * reconstruction_error(pca, flat)
+
+
+def test_recurrent_shape_errors():
+    X, _ = sines(20, timesteps=10)
+    with pytest.raises(ValueError, match=r"architecture='lstm' takes sequences as a 3-D"):
+        AutoencoderTransformer(architecture="lstm", **RNN).fit(X.reshape(20, -1))
+    with pytest.raises(ValueError, match=r"sequence_shape=\(5, 3\) needs 15 per sample"):
+        AutoencoderTransformer(architecture="gru", sequence_shape=(5, 3),
+                               **RNN).fit(X.reshape(20, -1))
+    with pytest.raises(ValueError, match="Greedy layer-wise pretraining needs a stack"):
+        AutoencoderTransformer(architecture="gru", **RNN)._fit(X, pretraining="greedy")
+
+
+def test_grid_over_architectures(digits01):
+    X, _ = digits01
+    grid = GridSearchCV(
+        AutoencoderTransformer(4, image_shape=(1, 8, 8), max_epochs=2, random_state=0),
+        {"architecture": ["dense", "conv"]}, cv=2).fit(X[:400])
+    assert grid.best_params_["architecture"] in {"dense", "conv"}
