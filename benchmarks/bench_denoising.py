@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from mnist import MNIST, load_split
+from mnist import MNIST, load_split, save_grid
 from sklearn.decomposition import PCA, KernelPCA
 
 from skae import DenoisingAutoencoder
@@ -51,25 +51,6 @@ def tuned_kernel_pca(X_train, noise, rng):
     gamma, alpha = min(errors, key=errors.get)
     return KernelPCA(CODE_SIZE, kernel="rbf", gamma=gamma, alpha=alpha,
                      fit_inverse_transform=True, eigen_solver="randomized", random_state=0)
-
-
-def save_grid(path, rows, n_digits=10):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(len(rows), n_digits, figsize=(n_digits, len(rows) * 1.05))
-    for (label, images), row in zip(rows.items(), axes, strict=True):
-        for image, ax in zip(images[:n_digits], row, strict=True):
-            ax.imshow(image.reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    print(f"saved {path}")
 
 
 def main():
