@@ -50,6 +50,24 @@ class AutoencoderTransformer(BaseAutoencoder):
     (1797, 8)
     >>> ae[-1].score(ae[0].transform(X)) < 0
     True
+
+    Images, as 4-D arrays or as flat rows with ``image_shape``, go through convolutions:
+
+    >>> conv = AutoencoderTransformer(8, architecture="conv", image_shape=(1, 8, 8),
+    ...                               conv_channels=(8, 16), max_epochs=2, random_state=0)
+    >>> conv.fit(X / 16).transform(X / 16).shape
+    (1797, 8)
+    >>> conv.reconstruct(X.reshape(-1, 1, 8, 8) / 16).shape
+    (1797, 64)
+
+    Sequences ``(n_samples, timesteps, features)`` go through recurrent layers:
+
+    >>> import numpy as np
+    >>> waves = np.sin(np.linspace(0, 6, 20) + np.arange(50)[:, None])[:, :, None]
+    >>> lstm = AutoencoderTransformer(2, architecture="lstm", rnn_hidden_size=16,
+    ...                               max_epochs=2, random_state=0).fit(waves)
+    >>> lstm.transform(waves).shape, lstm.reconstruct(waves).shape
+    ((50, 2), (50, 20, 1))
     """
 
     def __init__(

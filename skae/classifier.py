@@ -60,7 +60,10 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         (transfer learning from a model trained elsewhere). None means
         ``AutoencoderTransformer(n_components=32, hidden_layer_sizes=(256,),
         max_epochs=50)`` on this classifier's ``device``. When its ``random_state`` is
-        None, it is seeded from this classifier's ``random_state``.
+        None, it is seeded from this classifier's ``random_state``. Its ``architecture``
+        decides the encoder and the input the classifier takes: e.g. with
+        ``architecture='conv'`` it classifies images (4-D arrays or flat rows with
+        ``image_shape``), with 'lstm' or 'gru' sequences.
 
     refit_autoencoder : bool, default=True
         Whether to fit a clone of an already fitted ``autoencoder`` anyway. An unfitted one
