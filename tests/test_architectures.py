@@ -197,3 +197,16 @@ def test_grid_over_architectures(digits01):
         AutoencoderTransformer(4, image_shape=(1, 8, 8), max_epochs=2, random_state=0),
         {"architecture": ["dense", "conv"]}, cv=2).fit(X[:400])
     assert grid.best_params_["architecture"] in {"dense", "conv"}
+
+
+def test_classifier_on_channels_last_images_and_prefit_shape_check():
+    X = images((6, 6, 2), n=60)
+    y = np.arange(60) % 2
+    autoencoder = AutoencoderTransformer(3, channels_last=True, **CONV)
+    clf = PretrainedAEClassifier(autoencoder, max_epochs=2, random_state=0).fit(X, y)
+    assert clf.predict(X).shape == (60,)
+    assert clf.transform(X.reshape(60, -1)).shape == (60, 3)
+    other = AutoencoderTransformer(3, **CONV).fit(images((2, 6, 6), n=60))
+    with pytest.raises(ValueError, match=r"reads samples of shape \(2, 6, 6\), but X holds "
+                                         r"samples of shape \(6, 6, 2\)"):
+        PretrainedAEClassifier(other, refit_autoencoder=False, max_epochs=1).fit(X, y)

@@ -216,3 +216,33 @@ def test_batch_iterator_single_row_batches_keep_every_row(seed):
     iterator = BatchIterator(_dataset(5), batch_size=1, shuffle=True, seed=seed)
     assert len(iterator) == 5
     assert sorted(int(y) for _, y in iterator) == list(range(5))
+
+
+def test_sample_layout_channels_last_round_trip():
+    from skae._data import SampleLayout
+
+    images = np.arange(2 * 4 * 5 * 3, dtype=np.float32).reshape(2, 4, 5, 3)  # (n, H, W, C)
+    layout = SampleLayout("conv", channels_last=True)
+    rows = layout.to_network(layout.flatten(images, reset=True))
+    assert layout.sample_shape == (3, 4, 5)
+    np.testing.assert_array_equal(rows, images.transpose(0, 3, 1, 2).reshape(2, -1))
+    np.testing.assert_array_equal(layout.from_network(rows), images)
+
+
+def test_sample_layout_flat_rows_keep_their_layout():
+    from skae._data import SampleLayout
+
+    rows = np.arange(2 * 12, dtype=np.float32).reshape(2, 12)
+    layout = SampleLayout("gru", sequence_shape=(4, 3))
+    assert layout.flatten(rows, reset=True) is rows
+    np.testing.assert_array_equal(layout.from_network(layout.to_network(rows)), rows)
+    assert layout.input_shape is None
+
+
+def test_sample_layout_dense_leaves_rows_alone():
+    from skae._data import SampleLayout
+
+    layout = SampleLayout("dense")
+    rows = np.zeros((3, 4), dtype=np.float32)
+    assert layout.to_network(layout.flatten(rows, reset=True)) is rows
+    assert layout.sample_shape is None
