@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
@@ -210,3 +211,17 @@ def test_classifier_on_channels_last_images_and_prefit_shape_check():
     with pytest.raises(ValueError, match=r"reads samples of shape \(2, 6, 6\), but X holds "
                                          r"samples of shape \(6, 6, 2\)"):
         PretrainedAEClassifier(other, refit_autoencoder=False, max_epochs=1).fit(X, y)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+def test_conv_denoising_and_classifier_on_cuda(digits01):
+    X, y = digits01
+    X = X.reshape(-1, 1, 8, 8)
+    dae = DenoisingAutoencoder(8, noise="salt_and_pepper", device="cuda", **CONV).fit(X)
+    assert next(dae.encoder_.parameters()).is_cuda
+    assert dae.denoise(X).shape == X.shape
+    clf = PretrainedAEClassifier(dae, pretraining="greedy", freeze_encoder=1, device="cuda",
+                                 max_epochs=3, random_state=0).fit(X, y)
+    assert clf.predict_proba(X).shape == (1797, 10)
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-5)
