@@ -291,3 +291,12 @@ def test_unfitted_raises():
 
     with pytest.raises(NotFittedError):
         PretrainedAEClassifier().predict(np.zeros((2, 3)))
+
+
+def test_diverging_fine_tuning_is_a_clear_error(few_labels):
+    X, _, y_few = few_labels
+    pretrained = clone(AE).fit(X)
+    clf = PretrainedAEClassifier(pretrained, refit_autoencoder=False, optimizer="sgd",
+                                 **{**FAST_CLASSIFIER, "lr": 1e6})
+    with pytest.raises(FloatingPointError, match=r"at epoch \d+.*Try a lower lr \(it is 1000000"):
+        clf.fit(X * 1e3, y_few)
