@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from mnist import MNIST
 from skorch import NeuralNetRegressor
 from torch import nn
 
 from skae import AutoencoderTransformer
-
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist10k.npz"
 
 
 def tabular_data(n_rows=50_000, n_features=50, seed=0):

@@ -92,10 +92,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         """The input corruption applied in training; none for a plain autoencoder."""
         return None
 
+    def _new_layout(self, estimator):
+        """A :class:`SampleLayout` from the shape parameters; ``estimator`` names errors."""
+        return SampleLayout(self.architecture, self.image_shape, self.sequence_shape,
+                            self.channels_last, estimator=estimator)
+
     def _sample_layout(self, reset):
         if reset:
-            self._layout = SampleLayout(self.architecture, self.image_shape, self.sequence_shape,
-                                        self.channels_last, estimator=type(self).__name__)
+            self._layout = self._new_layout(type(self).__name__)
         return self._layout
 
     def _bodies(self, n_features):
@@ -175,7 +179,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             module = self._build_module(X)
         encoder_layers, decoder_layers = module.encoder.layers, module.decoder.layers
         n_layers = len(encoder_layers)
-        layer_seeds = self._draw_seeds(n_layers + 1)[1:]
+        layer_seeds = [module_seed + 1 + i for i in range(n_layers)]
         inputs, nets = X, []
         for i, seed in enumerate(layer_seeds):
             code_layer = i == n_layers - 1

@@ -86,8 +86,8 @@ class BaseNeuralEstimator(BaseEstimator):
     }
 
     def _sample_layout(self, reset):
-        """The :class:`skae._data.SampleLayout` of the input; None for plain rows."""
-        return None
+        """The :class:`skae._data.SampleLayout` of the input, made anew when ``reset``."""
+        raise NotImplementedError
 
     def _validate_X(self, X, reset, y="no_validation"):
         """Validate ``X`` (and ``y`` when given) as sklearn does, naming non-numeric columns.
@@ -96,15 +96,7 @@ class BaseNeuralEstimator(BaseEstimator):
         ``X`` as 2-D float32, or ``(X, y)`` when ``y`` is passed.
         """
         layout = self._sample_layout(reset)
-        if layout is not None:
-            X = layout.flatten(X, reset)
-            validated = self._validate_rows(X, reset, y)
-            if isinstance(validated, tuple):
-                return layout.to_network(validated[0]), validated[1]
-            return layout.to_network(validated)
-        return self._validate_rows(X, reset, y)
-
-    def _validate_rows(self, X, reset, y):
+        X = layout.flatten(X, reset)
         advice = "Encode them first, e.g. with OneHotEncoder in a ColumnTransformer."
         if isinstance(X, pd.DataFrame):
             bad = [str(c) for c, dtype in X.dtypes.items()
@@ -113,12 +105,16 @@ class BaseNeuralEstimator(BaseEstimator):
                 raise ValueError(f"{type(self).__name__} needs numeric input, but columns "
                                  f"{bad} are not numeric. {advice}")
         try:
-            return validate_data(self, X, y, reset=reset, dtype=np.float32)
+            validated = validate_data(self, X, y, reset=reset, dtype=np.float32)
         except ValueError as exc:
             if "could not convert" not in str(exc):
                 raise
             raise ValueError(f"{type(self).__name__} needs numeric input, but X holds "
                              f"non-numeric values ({exc}). {advice}") from exc
+        if isinstance(y, str) and y == "no_validation":
+            return layout.to_network(validated)
+        X, y = validated
+        return layout.to_network(X), y
 
     def _make_callbacks(self):
         monitor = "valid_loss" if self.early_stopping else "train_loss"

@@ -19,7 +19,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
 from ._base import BaseAutoencoder
-from ._data import SampleLayout
 from ._docs import TRAINING_PARAMS
 from ._net import TensorNet
 from ._training import BaseNeuralEstimator
@@ -251,10 +250,7 @@ default='relu'
 
     def _sample_layout(self, reset):
         if reset:
-            autoencoder = self._autoencoder()
-            self._layout = SampleLayout(
-                autoencoder.architecture, autoencoder.image_shape, autoencoder.sequence_shape,
-                autoencoder.channels_last, estimator=type(self).__name__)
+            self._layout = self._autoencoder()._new_layout(type(self).__name__)
         return self._layout
 
     def _pretrain(self, X):
