@@ -13,6 +13,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -63,6 +64,9 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         decides the encoder and the input the classifier takes: e.g. with
         ``architecture='conv'`` it classifies images (4-D arrays or flat rows with
         ``image_shape``), with 'lstm' or 'gru' sequences.
+        Wrap a fitted autoencoder in ``sklearn.frozen.FrozenEstimator`` to reuse it
+        whatever ``refit_autoencoder`` says, also in clones: ``GridSearchCV`` clones its
+        estimator, which would otherwise drop the fitted weights and pretrain anew.
 
     refit_autoencoder : bool, default=True
         Whether to fit a clone of an already fitted ``autoencoder`` anyway. An unfitted one
@@ -104,7 +108,7 @@ default='relu'
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit, when ``X`` had string column names.
 
     loss_curve_ : list of float
@@ -152,7 +156,7 @@ default='relu'
 
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
-        "autoencoder": [BaseAutoencoder, None],
+        "autoencoder": [BaseAutoencoder, FrozenEstimator, None],
         "refit_autoencoder": ["boolean"],
         "pretraining": [StrOptions({"joint", "greedy"})],
         "freeze_encoder": ["boolean", Interval(Integral, 0, None, closed="left")],
@@ -242,7 +246,15 @@ default='relu'
                            targets.astype(np.int64), criterion=nn.CrossEntropyLoss)
 
     def _autoencoder(self):
-        """The ``autoencoder`` parameter, or the default one when it is None."""
+        """The ``autoencoder`` parameter (unwrapped if frozen), or the default when None."""
+        if isinstance(self.autoencoder, FrozenEstimator):
+            autoencoder = self.autoencoder.estimator
+            if not isinstance(autoencoder, BaseAutoencoder):
+                raise ValueError(
+                    "The FrozenEstimator passed as autoencoder must wrap a fitted "
+                    f"AutoencoderTransformer or DenoisingAutoencoder, not "
+                    f"{type(autoencoder).__name__}.")
+            return autoencoder
         if self.autoencoder is None:
             return AutoencoderTransformer(**DEFAULT_AUTOENCODER, device=self.device,
                                           verbose=self.verbose)
@@ -259,7 +271,11 @@ default='relu'
         ``X`` is the input as given to ``fit``: the autoencoder validates it itself.
         """
         autoencoder = self._autoencoder()
-        if not self.refit_autoencoder and _is_fitted(autoencoder):
+        frozen = isinstance(self.autoencoder, FrozenEstimator)
+        if frozen and not _is_fitted(autoencoder):
+            raise ValueError("The FrozenEstimator passed as autoencoder wraps an unfitted "
+                             f"{type(autoencoder).__name__}; fit it before freezing it.")
+        if frozen or (not self.refit_autoencoder and _is_fitted(autoencoder)):
             self._check_prefitted(autoencoder)
             return copy.deepcopy(autoencoder)
         autoencoder = clone(autoencoder)

@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -143,6 +145,22 @@ def test_transfer_learning_reuses_a_fitted_encoder(few_labels):
         assert torch.equal(old, new)
     refit = PretrainedAEClassifier(pretrained, **FAST_CLASSIFIER).fit(X, y_few)
     assert refit.autoencoder_.net_ is not pretrained.net_
+
+
+def test_frozen_autoencoder_survives_clone_in_a_grid(few_labels):
+    X, _, y_few = few_labels
+    pretrained = clone(AE).fit(X)
+    clf = PretrainedAEClassifier(FrozenEstimator(pretrained), freeze_encoder=True,
+                                 **FAST_CLASSIFIER)
+    labeled = y_few != -1
+    grid = GridSearchCV(clf, {"lr": [1e-2, 3e-2]}, cv=2).fit(X[labeled], y_few[labeled])
+    np.testing.assert_array_equal(grid.best_estimator_.transform(X), pretrained.transform(X))
+    unfitted = PretrainedAEClassifier(FrozenEstimator(clone(AE)), **FAST_CLASSIFIER)
+    with pytest.raises(ValueError, match="wraps an unfitted AutoencoderTransformer; fit it"):
+        unfitted.fit(X, y_few)
+    wrong = PretrainedAEClassifier(FrozenEstimator(PCA(2).fit(X)), **FAST_CLASSIFIER)
+    with pytest.raises(ValueError, match="must wrap a fitted AutoencoderTransformer"):
+        wrong.fit(X, y_few)
 
 
 def test_transfer_checks_the_features(few_labels):
