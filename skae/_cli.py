@@ -1,82 +1,186 @@
-"""``skae compare``: PCA and an autoencoder side by side on a dataset bundled with sklearn."""
+"""``skae compare``: PCA, autoencoders, KMeans and classifiers side by side on one dataset."""
 
 import argparse
+import contextlib
+import json
+import math
+import os
+import shlex
 import sys
 import time
 
-import numpy as np
-import pandas as pd
-from sklearn import datasets
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.metrics import adjusted_rand_score
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+from ._compare import Workbench
+from ._inputs import BUNDLED, InputError, load_dataset, parse_image_shape
+from ._training import _resolve_device
 
-from .autoencoder import AutoencoderTransformer
-from .metrics import reconstruction_error
-
-DATASETS = {
-    "digits": datasets.load_digits,
-    "iris": datasets.load_iris,
-    "wine": datasets.load_wine,
-    "breast_cancer": datasets.load_breast_cancer,
-}
+EPILOG = """\
+Every method is tuned by its own GridSearchCV on the training rows (75%%) and scored on the
+held-out rows. Examples:
+  skae compare --report report.html
+  skae compare --dataset wine --json wine.json
+  skae compare --data digits.npz --image-shape 1,8,8 --labels 50
+  skae compare --data customers.csv --target churned --n-jobs 4
+  skae compare --backend dask --scheduler tcp://10.0.0.5:8786
+"""
 
 
-def compare(X, y, n_components, max_epochs, random_state):
-    """Fit PCA and an autoencoder on a training split; score them on the held-out rows.
-
-    Returns a DataFrame with one row per method: test reconstruction error (on standardised
-    features), adjusted Rand index of KMeans on the test codes against ``y``, and fit time.
-    """
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=random_state)
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    n_clusters = len(np.unique(y))
-    methods = {
-        "raw features (KMeans only)": None,
-        "PCA": PCA(n_components=n_components, random_state=random_state),
-        "AutoencoderTransformer": AutoencoderTransformer(
-            n_components, hidden_layer_sizes=(128, 64), max_epochs=max_epochs,
-            random_state=random_state),
-    }
-    rows = []
-    for name, model in methods.items():
-        start = time.perf_counter()
-        if model is not None:
-            model.fit(X_train)
-        fit_time = time.perf_counter() - start
-        transform = (lambda Z: Z) if model is None else model.transform
-        kmeans = KMeans(n_clusters, n_init=10, random_state=random_state)
-        clusters = kmeans.fit(transform(X_train)).predict(transform(X_test))
-        rows.append({
-            "method": name,
-            "code size": X.shape[1] if model is None else n_components,
-            "test reconstruction error": (np.nan if model is None
-                                          else reconstruction_error(model, X_test)),
-            "KMeans ARI": adjusted_rand_score(y_test, clusters),
-            "fit time (s)": fit_time,
-        })
-    return pd.DataFrame(rows)
+def build_parser():
+    parser = argparse.ArgumentParser(prog="skae", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "compare", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="compare PCA, autoencoders, KMeans and classifiers on a dataset",
+        description="Compare PCA, AutoencoderTransformer, DenoisingAutoencoder, KMeans on "
+                    "raw features and on codes, and (with labels) PretrainedAEClassifier "
+                    "against LogisticRegression on PCA codes, on one dataset.")
+    data = run.add_argument_group("data")
+    data.add_argument("--dataset", choices=sorted(BUNDLED), default="digits",
+                      help="a dataset bundled with scikit-learn (default: digits)")
+    data.add_argument("--data", metavar="FILE",
+                      help=".csv or .parquet table (features and --target column), or .npz "
+                           "with arrays X and optional y; replaces --dataset")
+    data.add_argument("--target", metavar="COLUMN",
+                      help="label column of a table (key of the labels in an .npz, default "
+                           "y); -1 marks unlabeled rows; omit for unlabeled data")
+    data.add_argument("--image-shape", metavar="C,H,W", type=_image_shape,
+                      help="rows are flattened images of this shape (H,W for grey)")
+    model = run.add_argument_group("models")
+    model.add_argument("--n-components", type=int, default=None,
+                       help="code size of every method (default: 8, or fewer for narrow data)")
+    model.add_argument("--labels", type=_positive, default=100, metavar="N",
+                       help="labeled training rows the classifiers get (default: 100)")
+    model.add_argument("--n-clusters", type=_positive, default=None,
+                       help="KMeans clusters (default: the number of classes, else 8)")
+    model.add_argument("--max-epochs", type=_positive, default=100)
+    model.add_argument("--cv", type=_positive, default=3, help="folds of every grid search")
+    model.add_argument("--device", default="cpu", help="torch device: cpu, cuda, mps, auto")
+    model.add_argument("--random-state", type=int, default=0)
+    out = run.add_argument_group("output and execution")
+    out.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    out.add_argument("--report", metavar="FILE",
+                     help="also write a self-contained HTML report (needs matplotlib)")
+    out.add_argument("--n-jobs", type=int, default=None,
+                     help="parallel jobs of every grid search (-1: all cores)")
+    out.add_argument("--backend", choices=("loky", "dask"), default="loky",
+                     help="joblib backend; dask runs the searches on a dask.distributed "
+                          "cluster")
+    out.add_argument("--scheduler", metavar="ADDRESS",
+                     help="dask scheduler to use (default: a LocalCluster on this machine)")
+    out.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="skae", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("compare", help="compare PCA and an autoencoder on a dataset")
-    run.add_argument("--dataset", choices=sorted(DATASETS), default="digits")
-    run.add_argument("--n-components", type=int, default=8)
-    run.add_argument("--max-epochs", type=int, default=200)
-    run.add_argument("--random-state", type=int, default=0)
-    args = parser.parse_args(argv)
-    X, y = DATASETS[args.dataset](return_X_y=True)
-    print(f"{args.dataset}: {X.shape[0]} samples, {X.shape[1]} features, "
-          f"{len(np.unique(y))} classes; 25% held out for testing", flush=True)
-    table = compare(X, y, args.n_components, args.max_epochs, args.random_state)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
+    """Run ``skae``; bad input prints one ``skae: error:`` line and returns 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _compare(args, argv)
+    except InputError as exc:
+        print(f"skae: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _compare(args, argv):
+    if args.scheduler and args.backend != "dask":
+        raise InputError("--scheduler needs --backend dask.")
+    if args.target and not args.data:
+        raise InputError("--target names the label column of --data FILE; the bundled "
+                         "datasets come with their labels.")
+    try:
+        _resolve_device(args.device)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    if args.report:
+        _check_matplotlib()
+    dataset = load_dataset(args.dataset, args.data, args.target, args.image_shape)
+    print(dataset.describe(), file=sys.stderr)
+    for note in dataset.notes:
+        print(f"note: {note}", file=sys.stderr)
+    workbench = Workbench(dataset, n_components=args.n_components, max_epochs=args.max_epochs,
+                          cv=args.cv, n_labels=args.labels, n_clusters=args.n_clusters,
+                          n_jobs=args.n_jobs, device=args.device,
+                          random_state=args.random_state)
+    start = time.perf_counter()
+    with _backend(args):
+        table = workbench.run(progress=not args.quiet)
+    elapsed = time.perf_counter() - start
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
+    print(f"{dataset.describe()}; {len(workbench.X_test)} test rows; {elapsed:.1f} s",
+          file=sys.stderr)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as file:
+            json.dump(_finite(workbench.summary()), file, indent=2)
+        print(f"wrote {args.json}", file=sys.stderr)
+    if args.report:
+        from ._report import write_report
+
+        command = "skae " + shlex.join(sys.argv[1:] if argv is None else argv)
+        write_report(workbench, args.report, command=command)
+        print(f"wrote {args.report}", file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def _backend(args):
+    """joblib's default backend, or Dask's on a scheduler (a local cluster if none given)."""
+    if args.backend != "dask":
+        yield
+        return
+    try:
+        import joblib
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise InputError(f"--backend dask needs dask.distributed ({exc}); "
+                         "pip install 'skae[dask]'.") from exc
+    with contextlib.ExitStack() as stack:
+        if args.scheduler:
+            try:
+                client = stack.enter_context(Client(args.scheduler, timeout="5s"))
+            except OSError as exc:
+                raise InputError(f"cannot reach the dask scheduler at {args.scheduler}: "
+                                 f"{exc}") from exc
+        else:
+            workers = os.cpu_count() if args.n_jobs in (None, -1) else max(1, args.n_jobs)
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers, threads_per_worker=1, dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        n_workers = len(client.scheduler_info()["workers"])
+        print(f"dask: {n_workers} worker{'s' * (n_workers != 1)} at "
+              f"{client.scheduler.address}", file=sys.stderr)
+        stack.enter_context(joblib.parallel_backend("dask"))
+        yield
+
+
+def _check_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise InputError("--report needs matplotlib: pip install 'skae[plot]'.") from exc
+
+
+def _finite(value):
+    """JSON has no NaN: missing figures become null."""
+    if isinstance(value, dict):
+        return {key: _finite(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _image_shape(text):
+    try:
+        return parse_image_shape(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
 
 
 if __name__ == "__main__":  # pragma: no cover
