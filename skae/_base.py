@@ -243,7 +243,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_), dtype float32
+        X_original : ndarray of shape (n_samples, ``n_features_in_``), dtype float32
             The decoder's reconstruction in the input space, in the layout ``fit`` received
             (e.g. ``(n_samples, channels, height, width)`` for 4-D images).
         """

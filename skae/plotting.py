@@ -11,6 +11,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._training import BaseNeuralEstimator
 
+__all__ = [
+    "plot_codes_2d",
+    "plot_error_vs_components",
+    "plot_loss_curve",
+    "plot_reconstructions",
+]
+
 _MISSING_MATPLOTLIB = "skae.plotting needs matplotlib: pip install 'skae[plot]'"
 
 
