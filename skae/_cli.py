@@ -3,7 +3,6 @@
 import argparse
 import contextlib
 import json
-import math
 import os
 import shlex
 import sys
@@ -109,7 +108,7 @@ def _compare(args, argv):
           file=sys.stderr)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as file:
-            json.dump(_finite(workbench.summary()), file, indent=2)
+            json.dump(workbench.summary(), file, indent=2, allow_nan=False)
         print(f"wrote {args.json}", file=sys.stderr)
     if args.report:
         from ._report import write_report
@@ -156,17 +155,6 @@ def _check_matplotlib():
         import matplotlib  # noqa: F401
     except ImportError as exc:
         raise InputError("--report needs matplotlib: pip install 'skae[plot]'.") from exc
-
-
-def _finite(value):
-    """JSON has no NaN: missing figures become null."""
-    if isinstance(value, dict):
-        return {key: _finite(v) for key, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _image_shape(text):

@@ -236,7 +236,9 @@ class Workbench:
 
     def summary(self):
         """A JSON-ready description of the run and its results."""
-        records = self.table().astype(object).where(self.table().notna(), None)
+        table = self.table()
+        # JSON has no NaN: figures a method lacks become null.
+        records = table.astype(object).where(table.notna(), None)
         return {
             "dataset": self.dataset.describe(),
             "n_train": len(self.X_train), "n_test": len(self.X_test),

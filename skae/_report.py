@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from . import __version__
+from ._training import seeded_torch
 from .classifier import unlabeled_mask
 from .modules._summary import layer_summary
 from .plotting import (
@@ -136,8 +137,7 @@ def _image_grid(workbench, n_images=10):
 def _corrupt(denoising, X, seed):
     """``X`` corrupted by the noise the denoising autoencoder was trained with."""
     corruption = denoising.net_.module_.corruption
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded_torch(seed, denoising.net_.device):
         corruption.train()
         try:
             noisy = corruption(torch.as_tensor(X, device=denoising.net_.device))
