@@ -53,27 +53,24 @@ def as_dataset(X, y=None, device="cpu"):
 class BatchIterator:
     """Iterable of ``(X_batch, y_batch)`` pairs cut from a :class:`TensorDataset`.
 
-    A fresh permutation is drawn from its own seeded generator at every pass when
-    ``shuffle`` is true, so training is reproducible without touching torch's global RNG.
-    In shuffled (training) passes a trailing batch of a single row is skipped: batch norm
-    cannot train on it, and the row is seen in other epochs.
+    With ``shuffle``, every pass visits the rows in a fresh order drawn from torch's RNG,
+    which the estimators seed for the whole training run: runs are reproducible, and
+    skorch's new iterator of every epoch still gets an order of its own. The order is an
+    index permutation, so no shuffled copy of the data is made. In shuffled (training)
+    passes a trailing batch of a single row is skipped: batch norm cannot train on it, and
+    the row is seen in other epochs.
 
     Parameters
     ----------
     dataset : TensorDataset
     batch_size : int
     shuffle : bool, default=False
-    seed : int or None, default=None
-        Seed of the shuffling generator.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, seed=None):
+    def __init__(self, dataset, batch_size, shuffle=False):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
-        self.generator = torch.Generator()
-        if seed is not None:
-            self.generator.manual_seed(seed)
 
     def _skips_last_row(self):
         n = len(self.dataset)
@@ -84,13 +81,11 @@ class BatchIterator:
 
     def __iter__(self):
         X, y, n = self.dataset.X, self.dataset.y, len(self.dataset)
-        if self.shuffle:
-            order = torch.randperm(n, generator=self.generator).to(X.device)
-            X = X[order]
-            y = None if y is None else y[order]
+        order = torch.randperm(n).to(X.device) if self.shuffle else None
         for start in range(0, n - self._skips_last_row(), self.batch_size):
-            stop = start + self.batch_size
-            yield X[start:stop], None if y is None else y[start:stop]
+            rows = slice(start, start + self.batch_size) if order is None else order[
+                start:start + self.batch_size]
+            yield X[rows], None if y is None else y[rows]
 
 
 class TensorSplit:
@@ -127,7 +122,13 @@ class TensorSplit:
 
 
 def map_batches(function, X, batch_size, device):
-    """Apply a torch function to ``X`` batch by batch without gradients; return numpy.
+    """Apply a torch function to ``X`` in fixed-size batches without gradients; return numpy.
+
+    Every batch has exactly ``batch_size`` rows (the last one is padded with zeros), so
+    each row goes through the same kernels whatever rows surround it: a row's result does
+    not depend on how many rows are mapped with it (BLAS picks other kernels, with other
+    rounding, for other matrix shapes). ``function`` must treat rows independently, as
+    networks in evaluation mode do.
 
     Parameters
     ----------
@@ -145,8 +146,13 @@ def map_batches(function, X, batch_size, device):
     outputs = []
     with torch.no_grad():
         for start in range(0, len(X), batch_size):
-            out = function(X[start:start + batch_size].to(device))
-            outputs.append(out.detach().cpu())
+            batch = X[start:start + batch_size].to(device)
+            n_rows = len(batch)
+            if n_rows < batch_size:
+                batch = torch.cat([batch, batch.new_zeros(batch_size - n_rows, *batch.shape[1:])])
+            outputs.append(function(batch)[:n_rows].detach().cpu())
+    if not outputs:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
     return torch.cat(outputs).numpy()
 
 

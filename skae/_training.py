@@ -23,7 +23,8 @@ from ._data import BatchIterator, TensorSplit, map_batches
 from ._net import DivergenceGuard
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-INFERENCE_BATCH_SIZE = 4096
+# Fixed: every inference batch is padded to this size (see map_batches).
+INFERENCE_BATCH_SIZE = 512
 _MAX_SEED = np.iinfo(np.int32).max
 
 
@@ -120,8 +121,9 @@ class BaseNeuralEstimator(BaseEstimator):
         monitor = "valid_loss" if self.early_stopping else "train_loss"
         callbacks = [
             ("divergence_guard", DivergenceGuard()),
+            # patience n + 1: MLPClassifier stops after more than n epochs without improvement.
             ("early_stopping", EarlyStopping(
-                monitor=monitor, patience=self.n_iter_no_change, threshold=self.tol,
+                monitor=monitor, patience=self.n_iter_no_change + 1, threshold=self.tol,
                 threshold_mode="abs", load_best=self.early_stopping,
                 sink=print if self.verbose else noop,
             )),
@@ -150,7 +152,6 @@ class BaseNeuralEstimator(BaseEstimator):
             batch_size=self.batch_size,
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
-            iterator_train__seed=seed,
             iterator_valid=BatchIterator,
             train_split=split if self.early_stopping else None,
             callbacks=self._make_callbacks(),

@@ -157,7 +157,9 @@ def test_early_stopping_holds_out_rows_and_stops(blobs):
     ae = AutoencoderTransformer(
         2, early_stopping=True, validation_fraction=0.2, n_iter_no_change=2, tol=10.0,
         **{**FAST, "max_epochs": 50}).fit(X)
-    assert ae.n_iter_ == 3  # epoch 1 sets the best; 2 and 3 cannot beat it by tol=10
+    # Epoch 1 sets the best; 2, 3 and 4 cannot beat it by tol=10, and training stops after
+    # more than n_iter_no_change=2 epochs without improvement, as MLPClassifier does.
+    assert ae.n_iter_ == 4
     assert len(ae.validation_scores_) == ae.n_iter_
     assert all(score < 0 for score in ae.validation_scores_)
     assert sum(ae.net_.history[0, "batches", :, "train_batch_size"]) == 160
@@ -171,7 +173,8 @@ def test_early_stopping_needs_two_samples(blobs):
 def test_stops_when_training_loss_stalls(blobs):
     X, _ = blobs
     ae = AutoencoderTransformer(2, n_iter_no_change=1, tol=10.0, **{**FAST, "max_epochs": 50})
-    assert ae.fit(X).n_iter_ == 2
+    # Epoch 1 improves; stops after more than n_iter_no_change=1 epochs without improvement.
+    assert ae.fit(X).n_iter_ == 3
 
 
 def test_verbose_prints_epoch_table(blobs, capsys):

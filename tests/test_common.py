@@ -22,14 +22,6 @@ def expected_failed_checks(estimator):
                 "semi-supervised estimators from these labels by name."
             ),
         }
-    if isinstance(estimator, AutoencoderTransformer):  # the denoising one too
-        return {
-            "check_methods_subset_invariance": (
-                "float32 matrix products differ by about one ulp (1e-7 relative) between "
-                "batch sizes (the CPU's BLAS kernels decide on which rows), and the "
-                "check's tolerance is 1e-7."
-            ),
-        }
     return {}
 
 

@@ -5,7 +5,15 @@ import pytest
 import torch
 from torch import nn
 
-from skae._data import BatchIterator, TensorDataset, TensorSplit, as_dataset, map_batches
+from skae._data import (
+    BatchIterator,
+    SampleLayout,
+    TensorDataset,
+    TensorSplit,
+    as_dataset,
+    map_batches,
+)
+from skae._training import seeded_torch
 
 
 def _dataset(n, with_y=True):
@@ -40,7 +48,8 @@ def test_batch_iterator_without_y_yields_none():
 
 @pytest.mark.parametrize("n, batch_size", [(10, 4), (12, 4), (11, 3), (5, 10)])
 def test_batch_iterator_shuffle_yields_every_row_once(n, batch_size, seed):
-    iterator = BatchIterator(_dataset(n), batch_size=batch_size, shuffle=True, seed=seed)
+    torch.manual_seed(seed)
+    iterator = BatchIterator(_dataset(n), batch_size=batch_size, shuffle=True)
     for _ in range(3):
         batches = list(iterator)
         assert sorted(_rows(batches)) == list(range(n))
@@ -50,7 +59,8 @@ def test_batch_iterator_shuffle_yields_every_row_once(n, batch_size, seed):
 
 
 def test_batch_iterator_shuffle_skips_trailing_single_row(seed):
-    iterator = BatchIterator(_dataset(9), batch_size=4, shuffle=True, seed=seed)
+    torch.manual_seed(seed)
+    iterator = BatchIterator(_dataset(9), batch_size=4, shuffle=True)
     seen = []
     for _ in range(5):
         batches = list(iterator)
@@ -63,32 +73,46 @@ def test_batch_iterator_shuffle_skips_trailing_single_row(seed):
 
 
 def test_batch_iterator_shuffle_keeps_a_single_row_dataset(seed):
-    batches = list(BatchIterator(_dataset(1), batch_size=4, shuffle=True, seed=seed))
+    torch.manual_seed(seed)
+    batches = list(BatchIterator(_dataset(1), batch_size=4, shuffle=True))
     assert _rows(batches) == [0]
 
 
+def _passes(torch_seed, n_passes=3):
+    """Orders of successive shuffled passes after seeding torch's RNG with ``torch_seed``."""
+    torch.manual_seed(torch_seed)
+    iterator = BatchIterator(_dataset(20), batch_size=6, shuffle=True)
+    return [_rows(iterator) for _ in range(n_passes)]
+
+
 def test_batch_iterator_reproducible_for_same_seed():
-    first = BatchIterator(_dataset(20), batch_size=6, shuffle=True, seed=3)
-    second = BatchIterator(_dataset(20), batch_size=6, shuffle=True, seed=3)
-    for _ in range(3):
-        assert _rows(first) == _rows(second)
+    assert _passes(3) == _passes(3)
 
 
 def test_batch_iterator_order_changes_across_passes_and_seeds():
-    iterator = BatchIterator(_dataset(20), batch_size=6, shuffle=True, seed=3)
-    passes = [_rows(iterator) for _ in range(3)]
+    passes = _passes(3)
     assert passes[0] != passes[1] and passes[1] != passes[2]
-    other = BatchIterator(_dataset(20), batch_size=6, shuffle=True, seed=4)
-    assert _rows(other) != passes[0]
+    assert _passes(4)[0] != passes[0]
     assert passes[0] != list(range(20))
+    # skorch makes a new iterator every epoch: under one seed, a new iterator also draws a
+    # fresh order (the same order in every epoch would be the old bug).
+    torch.manual_seed(3)
+    orders = [_rows(BatchIterator(_dataset(20), batch_size=6, shuffle=True))
+              for _ in range(3)]
+    assert orders == passes
+    assert orders[0] != orders[1] and orders[1] != orders[2]
 
 
-def test_batch_iterator_does_not_touch_global_rng():
+def test_batch_iterator_in_seeded_torch_leaves_global_rng_untouched():
+    # How the estimators train: the shuffles draw from the seeded fork, not the caller's RNG.
     torch.manual_seed(0)
     expected = torch.rand(3)
     torch.manual_seed(0)
-    list(BatchIterator(_dataset(20), batch_size=6, shuffle=True, seed=1))
+    with seeded_torch(1, "cpu"):
+        first = _rows(BatchIterator(_dataset(20), batch_size=6, shuffle=True))
     torch.testing.assert_close(torch.rand(3), expected)
+    with seeded_torch(1, "cpu"):
+        assert _rows(BatchIterator(_dataset(20), batch_size=6, shuffle=True)) == first
 
 
 @pytest.mark.parametrize("n, batch_size, expected", [(10, 4, 3), (12, 4, 3), (3, 10, 1),
@@ -99,7 +123,8 @@ def test_batch_iterator_len(n, batch_size, expected):
 
 
 def test_batch_iterator_len_matches_shuffled_pass(seed):
-    iterator = BatchIterator(_dataset(9), batch_size=4, shuffle=True, seed=seed)
+    torch.manual_seed(seed)
+    iterator = BatchIterator(_dataset(9), batch_size=4, shuffle=True)
     assert len(iterator) == len(list(iterator))
 
 
@@ -211,16 +236,14 @@ def test_map_batches_runs_without_gradients():
     np.testing.assert_array_equal(map_batches(function, X, 2, "cpu"), 2 * X)
 
 
-
 def test_batch_iterator_single_row_batches_keep_every_row(seed):
-    iterator = BatchIterator(_dataset(5), batch_size=1, shuffle=True, seed=seed)
+    torch.manual_seed(seed)
+    iterator = BatchIterator(_dataset(5), batch_size=1, shuffle=True)
     assert len(iterator) == 5
     assert sorted(int(y) for _, y in iterator) == list(range(5))
 
 
 def test_sample_layout_channels_last_round_trip():
-    from skae._data import SampleLayout
-
     images = np.arange(2 * 4 * 5 * 3, dtype=np.float32).reshape(2, 4, 5, 3)  # (n, H, W, C)
     layout = SampleLayout("conv", channels_last=True)
     rows = layout.to_network(layout.flatten(images, reset=True))
@@ -230,8 +253,6 @@ def test_sample_layout_channels_last_round_trip():
 
 
 def test_sample_layout_flat_rows_keep_their_layout():
-    from skae._data import SampleLayout
-
     rows = np.arange(2 * 12, dtype=np.float32).reshape(2, 12)
     layout = SampleLayout("gru", sequence_shape=(4, 3))
     assert layout.flatten(rows, reset=True) is rows
@@ -240,8 +261,6 @@ def test_sample_layout_flat_rows_keep_their_layout():
 
 
 def test_sample_layout_dense_leaves_rows_alone():
-    from skae._data import SampleLayout
-
     layout = SampleLayout("dense")
     rows = np.zeros((3, 4), dtype=np.float32)
     assert layout.to_network(layout.flatten(rows, reset=True)) is rows

@@ -26,7 +26,6 @@ def _net(net_class=AutoencoderNet, module=None, **params):
         "batch_size": 8,
         "iterator_train": BatchIterator,
         "iterator_train__shuffle": True,
-        "iterator_train__seed": 0,
         "iterator_valid": BatchIterator,
         "train_split": None,
         "verbose": 0,
