@@ -63,7 +63,7 @@ def main():
     X_train, y_train, X_test, y_test = load(args.dataset, args.root)
     channels_last = args.dataset == "cifar10"
     autoencoder = AutoencoderTransformer(
-        args.n_components, architecture="conv", conv_channels=(32, 64, 128),
+        args.n_components, encoder="conv", conv_channels=(32, 64, 128),
         channels_last=channels_last, batch_norm=True, loss="bce", batch_size=256,
         max_epochs=args.max_epochs, device=args.device, random_state=0, verbose=1,
     ).fit(X_train)

@@ -1,45 +1,73 @@
 """The scikit-learn façade that every skae autoencoder shares.
 
 ``BaseAutoencoder`` adds to :class:`skae._training.BaseNeuralEstimator` the autoencoder's
-architecture, its training (joint, or greedy layer by layer) and the transformer API
-(``transform``, ``inverse_transform``, ``score``, ``score_samples``).
+bodies (built-in or the user's own modules), its training (joint, or greedy layer by layer;
+whole or incremental) and the transformer API (``transform``, ``inverse_transform``,
+``score``, ``score_samples``).
 """
 
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
+from skorch.history import History
 from torch import nn
 
-from ._data import SampleLayout, map_batches
+from ._data import SampleLayout, map_batches, to_tensor
 from ._net import AutoencoderNet
-from ._training import INFERENCE_BATCH_SIZE, BaseNeuralEstimator, _resolve_device, seeded_torch
-from .modules import (
-    Autoencoder,
-    ConvDecoder,
-    ConvEncoder,
-    DenseDecoder,
-    DenseEncoder,
-    RecurrentDecoder,
-    RecurrentEncoder,
-    TopK,
-)
+from ._training import INFERENCE_BATCH_SIZE, BaseNeuralEstimator, rolled_back_on_error
+from .modules import Autoencoder, TopK
+from .modules.bodies import BODIES, build_module, check_autoencoder, layers_of
 from .modules.dense import ACTIVATIONS
 
 LOSSES = {"mse": nn.MSELoss, "bce": nn.BCELoss}
+MODULE = [StrOptions(set(BODIES)), nn.Module, type]
+
+
+def positive_ints(name, value):
+    """``value`` (an int or a sequence of ints) as a tuple of positive ints, or a ValueError."""
+    sizes = (value,) if isinstance(value, Integral) else tuple(value)
+    if any(not isinstance(s, Integral) or isinstance(s, bool) or s < 1 for s in sizes):
+        raise ValueError(f"{name} must hold positive integers, got {value!r}.")
+    return sizes
+
+
+def code_transform(sparsity, sparsity_target, n_components):
+    """The module applied to codes: :class:`TopK` for ``sparsity='topk'``, else None."""
+    if sparsity != "topk":
+        return None
+    return TopK(max(1, round(sparsity_target * n_components)))
+
+
+@contextmanager
+def evaluating(module):
+    """Run a block with ``module`` in evaluation mode, restoring every submodule's mode."""
+    modes = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        yield module
+    finally:
+        for m, training in modes:
+            m.training = training
 
 
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralEstimator):
-    """Autoencoder architecture parameters and the transformer API.
+    """Autoencoder bodies, training and the transformer API.
 
-    Subclasses only declare ``__init__`` (and may add a corruption of the input).
+    Subclasses declare ``__init__`` and ``fit`` (and may add a corruption of the input).
     """
+
+    _module_params = ("encoder", "decoder")
 
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],
+        "encoder": MODULE,
+        "decoder": [*MODULE, None],
+        "pretraining": [StrOptions({"joint", "greedy"})],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "output_activation": [StrOptions({"auto", *ACTIVATIONS})],
@@ -51,7 +79,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
         "contractive_weight": [Interval(Real, 0, None, closed="left")],
-        "architecture": [StrOptions({"dense", "conv", "lstm", "gru"})],
         "image_shape": ["array-like", None],
         "channels_last": ["boolean"],
         "conv_channels": ["array-like"],
@@ -61,15 +88,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         "rnn_num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
     }
-
-    def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
-        if any(not isinstance(s, Integral) or s < 1 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
-            )
-        return sizes
 
     def _output_activation(self):
         if self.output_activation == "auto":
@@ -92,56 +110,57 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         """The input corruption applied in training; none for a plain autoencoder."""
         return None
 
-    def _new_layout(self, estimator):
-        """A :class:`SampleLayout` from the shape parameters; ``estimator`` names errors."""
-        return SampleLayout(self.architecture, self.image_shape, self.sequence_shape,
-                            self.channels_last, estimator=estimator)
+    def _new_layout(self):
+        """An unfitted :class:`SampleLayout` for the encoder this estimator builds."""
+        name = type(self).__name__
+        if isinstance(self.encoder, str):
+            body = BODIES[self.encoder]
+            shape = getattr(self, body.shape_param) if body.shape_param else None
+            return SampleLayout(body.rank, shape, self.channels_last, body.shape_param,
+                                f"encoder={self.encoder!r} takes {body.expected}", name)
+        if self.image_shape is not None and self.sequence_shape is not None:
+            raise ValueError("Pass image_shape or sequence_shape, not both: they give the "
+                             "shape of one sample of flat rows.")
+        param = "image_shape" if self.sequence_shape is None else "sequence_shape"
+        return SampleLayout(None, getattr(self, param), self.channels_last, param,
+                            "X", name)
 
-    def _sample_layout(self, reset):
-        if reset:
-            self._layout = self._new_layout(type(self).__name__)
-        return self._layout
+    def _build_body(self, role, spec, n_features, sample_shape, built_in):
+        """The encoder or decoder: a built-in body by name, or the user's module."""
+        kwargs = self._module_kwargs(role)
+        if isinstance(spec, str):
+            body = BODIES[spec]
+            settings = dict(self.get_params(deep=False), hidden_layer_sizes=positive_ints(
+                "hidden_layer_sizes", self.hidden_layer_sizes), conv_channels=tuple(
+                self.conv_channels))
+            known = {**body.kwargs(settings, sample_shape, n_features),
+                     "n_components": self.n_components, **built_in}
+            return build_module(role, getattr(body, role), kwargs, known)
+        return build_module(role, spec, kwargs, dict(
+            n_features=n_features, n_components=self.n_components, sample_shape=sample_shape))
 
-    def _bodies(self, n_features):
-        """The encoder and decoder of ``architecture``."""
-        shape = self._layout.sample_shape
-        code_activation = "sigmoid" if self.sparsity == "kl" else "identity"
-        output_activation = self._output_activation()
-        if self.architecture == "dense":
-            hidden = self._hidden_layer_sizes()
-            shared = dict(activation=self.activation, dropout=self.dropout,
-                          batch_norm=self.batch_norm)
-            encoder = DenseEncoder(n_features, self.n_components, hidden,
-                                   code_activation=code_activation, **shared)
-            decoder = DenseDecoder(n_features, self.n_components, hidden,
-                                   output_activation=output_activation,
-                                   tied_to=encoder if self.tied_weights else None, **shared)
-            return encoder, decoder
-        if self.tied_weights:
-            raise ValueError("tied_weights=True is only available with architecture='dense'.")
-        if self.architecture == "conv":
-            shared = dict(conv_channels=tuple(self.conv_channels), kernel_size=self.kernel_size,
-                          activation=self.activation, batch_norm=self.batch_norm,
-                          dropout=self.dropout)
-            return (ConvEncoder(shape, self.n_components, code_activation=code_activation,
-                                **shared),
-                    ConvDecoder(shape, self.n_components, output_activation=output_activation,
-                                **shared))
-        shared = dict(cell=self.architecture, rnn_hidden_size=self.rnn_hidden_size,
-                      rnn_num_layers=self.rnn_num_layers, bidirectional=self.bidirectional,
-                      dropout=self.dropout)
-        return (RecurrentEncoder(shape, self.n_components, code_activation=code_activation,
-                                 **shared),
-                RecurrentDecoder(shape, self.n_components, output_activation=output_activation,
-                                 **shared))
-
-    def _build_module(self, X):
-        encoder, decoder = self._bodies(X.shape[1])
-        topk = None
-        if self.sparsity == "topk":
-            topk = TopK(max(1, round(self.sparsity_target * self.n_components)))
-        return Autoencoder(encoder, decoder, corruption=self._build_corruption(X),
-                           code_transform=topk, sample_shape=self._layout.sample_shape)
+    def _build_module(self, X, layout):
+        """The :class:`Autoencoder` to train on the validated rows ``X``, checked on two rows."""
+        n_features, shape = X.shape[1], layout.sample_shape
+        decoder = self.encoder if self.decoder is None else self.decoder
+        if not isinstance(decoder, str) and self.decoder is None:
+            raise ValueError("encoder is a module of your own, so skae cannot mirror it: pass "
+                             "its decoder too (a module, or a built-in name such as 'dense').")
+        if self.tied_weights and not (self.encoder == decoder == "dense"):
+            raise ValueError("tied_weights=True needs the dense encoder and decoder "
+                             "(encoder='dense', decoder=None or 'dense').")
+        encoder = self._build_body("encoder", self.encoder, n_features, shape, {
+            "code_activation": "sigmoid" if self.sparsity == "kl" else "identity"})
+        decoder = self._build_body("decoder", decoder, n_features, shape, {
+            "output_activation": self._output_activation(),
+            "tied_to": encoder if self.tied_weights else None})
+        module = Autoencoder(encoder, decoder, corruption=self._build_corruption(X),
+                             code_transform=code_transform(self.sparsity, self.sparsity_target,
+                                                           self.n_components),
+                             sample_shape=shape)
+        with evaluating(module):
+            check_autoencoder(module, to_tensor(X[:2], np.float32), self.n_components)
+        return module
 
     def _penalties(self, code_layer=True):
         """The net's penalty parameters; none on layers other than the code layer."""
@@ -150,38 +169,47 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                     sparsity_target=self.sparsity_target,
                     contractive_weight=self.contractive_weight if code_layer else 0.0)
 
-    def _fit(self, X, pretraining="joint"):
-        """Validate ``X`` and train on it, the whole network at once or layer by layer."""
-        X = self._validate_X(X, reset=True)
-        self._output_activation()
-        self._check_bce_range(X)
-        if pretraining == "greedy":
-            return self._fit_greedy(X)
-        return self._train(AutoencoderNet, lambda: self._build_module(X), X,
-                           criterion=LOSSES[self.loss], **self._penalties())
+    def _fit(self, X, partial=False):
+        """Validate ``X`` and train on it: from scratch, or on from the fitted model."""
+        with rolled_back_on_error(self):
+            warm = self._continues(partial)
+            layout = self.layout_ if warm else self._new_layout()
+            X = self._validate_X(X, reset=not warm, layout=layout)
+            self._check_bce_range(X)
+            epochs = 1 if partial else None
+            net_params = dict(criterion=LOSSES[self.loss], **self._penalties())
+            if warm:
+                net = self._train_net(AutoencoderNet, None, X, epochs=epochs,
+                                      previous=self.net_, **net_params)
+            elif self.pretraining == "greedy":
+                net = self._fit_greedy(X, layout, epochs)
+            else:
+                net = self._train_net(AutoencoderNet, lambda: self._build_module(X, layout), X,
+                                      epochs=epochs, **net_params)
+            self.layout_ = layout
+            return self._store_training(net)
 
-    def _fit_greedy(self, X):
+    def _fit_greedy(self, X, layout, epochs):
         """Greedy layer-wise training of the stacked autoencoder, then stacking.
 
         Encoder layer ``i`` and its mirror decoder layer form a shallow autoencoder, trained
         (with this estimator's training parameters and corruption) to rebuild the codes of
         layer ``i - 1`` (``X`` for the first). The layers are trained in place, so the stack
-        is the full network with every layer pretrained. Penalties apply to the code layer.
+        is the full network with every layer pretrained; its history holds every layer's
+        epochs in order. Penalties apply to the code layer.
         """
-        if self.architecture not in ("dense", "conv"):
-            raise ValueError(
-                f"Greedy layer-wise pretraining needs a stack of layers that mirror each "
-                f"other, which architecture={self.architecture!r} does not have; use "
-                "pretraining='joint'.")
-        device = _resolve_device(self.device)
-        module_seed = self._draw_seeds(1)[0]
-        with seeded_torch(module_seed, device):
-            module = self._build_module(X)
-        encoder_layers, decoder_layers = module.encoder.layers, module.decoder.layers
+        seed = self._draw_seeds(1)[0]
+        module = self._train_net(AutoencoderNet, lambda: self._build_module(X, layout), X,
+                                 epochs=0, seed=seed).module_
+        encoder_layers = layers_of(module.encoder, "encoder", "pretraining='greedy'")
+        decoder_layers = layers_of(module.decoder, "decoder", "pretraining='greedy'")
         n_layers = len(encoder_layers)
-        layer_seeds = [module_seed + 1 + i for i in range(n_layers)]
-        inputs, nets = X, []
-        for i, seed in enumerate(layer_seeds):
+        if len(decoder_layers) != n_layers:
+            raise ValueError(
+                f"pretraining='greedy' pairs encoder and decoder layers, but the encoder has "
+                f"{n_layers} and the decoder {len(decoder_layers)}; use pretraining='joint'.")
+        inputs, history = X, History()
+        for i in range(n_layers):
             code_layer = i == n_layers - 1
             shallow = Autoencoder(
                 encoder_layers[i], decoder_layers[n_layers - 1 - i],
@@ -190,12 +218,42 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                 sample_shape=None if i else module.sample_shape,
             )
             criterion = LOSSES[self.loss] if i == 0 else nn.MSELoss
-            nets.append(self._fit_net(AutoencoderNet, shallow, inputs, seed=seed,
-                                      criterion=criterion, **self._penalties(code_layer)))
-            inputs = map_batches(shallow.eval().encode, inputs, INFERENCE_BATCH_SIZE, device)
-        net = self._make_net(AutoencoderNet, module, module_seed, criterion=LOSSES[self.loss],
-                             **self._penalties())
-        return self._store_training(net.initialize(), nets)
+            net = self._train_net(AutoencoderNet, shallow, inputs, epochs=epochs,
+                                  seed=seed + 1 + i, criterion=criterion,
+                                  **self._penalties(code_layer))
+            history.extend(dict(row, epoch=len(history) + j + 1, layer=i)
+                           for j, row in enumerate(net.history))
+            with evaluating(shallow):
+                inputs = map_batches(shallow.encode, inputs, INFERENCE_BATCH_SIZE, net.device)
+        # The shallow nets trained the stack's own layers in place.
+        net = self._train_net(AutoencoderNet, module, X, epochs=0, seed=seed,
+                              criterion=LOSSES[self.loss], **self._penalties())
+        net.history = history
+        return net
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one more epoch on ``X``, starting from the current weights.
+
+        The first call builds the network (greedy pretraining then trains each layer for
+        one epoch); every call runs one epoch over ``X``, without held-out rows or early
+        stopping, as ``MLPClassifier.partial_fit`` does. ``n_iter_`` and ``loss_curve_``
+        grow by one epoch per call. Feed it, one batch after another, data that does not fit
+        in memory.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; numeric, without NaN or infinity.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one epoch more.
+        """
+        return self._fit(X, partial=True)
 
     @property
     def encoder_(self):
@@ -213,9 +271,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
     def _n_features_out(self):
         return self.n_components
 
-    def _module(self):
-        check_is_fitted(self)
-        return self.net_.module_.eval()
+    def _inference(self, method, X):
+        """Map validated rows through a method of the fitted module in evaluation mode."""
+        module = self.net_.module_
+        with evaluating(module):
+            return self._map_batches(getattr(module, method), X)
 
     def transform(self, X):
         """Encode ``X``: the code of every sample.
@@ -230,8 +290,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         X_new : ndarray of shape (n_samples, n_components), dtype float32
             The codes.
         """
-        module = self._module()
-        return self._map_batches(module.encode, self._validate_X(X, reset=False))
+        check_is_fitted(self)
+        return self._inference("encode", self._validate_X(X, reset=False, layout=self.layout_))
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -247,14 +307,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             The decoder's reconstruction in the input space, in the layout ``fit`` received
             (e.g. ``(n_samples, channels, height, width)`` for 4-D images).
         """
-        module = self._module()
+        check_is_fitted(self)
         X = check_array(X, dtype=np.float32)
         if X.shape[1] != self.n_components:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__}.inverse_transform "
                 f"expects codes with n_components={self.n_components}."
             )
-        return self._layout.from_network(self._map_batches(module.decode, X))
+        return self.layout_.from_network(self._inference("decode", X))
 
     def reconstruct(self, X):
         """Encode and decode ``X`` in one pass (``inverse_transform(transform(X))``).
@@ -269,11 +329,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         X_rec : ndarray of shape (n_samples, n_features), dtype float32
             The reconstruction of every sample, in the layout ``fit`` received.
         """
-        return self._layout.from_network(self._reconstruct(self._validate_X(X, reset=False)))
-
-    def _reconstruct(self, X):
-        module = self._module()
-        return self._map_batches(lambda batch: module.decode(module.encode(batch)), X)
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False, layout=self.layout_)
+        return self.layout_.from_network(self._inference("reconstruct", X))
 
     def score_samples(self, X):
         """Return minus the mean squared reconstruction error of every sample.
@@ -290,8 +348,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         scores : ndarray of shape (n_samples,)
             Minus the mean over features of the squared error, per sample.
         """
-        X = self._validate_X(X, reset=False)
-        return -np.mean((self._reconstruct(X) - X) ** 2, axis=1, dtype=np.float64)
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False, layout=self.layout_)
+        return -np.mean((self._inference("reconstruct", X) - X) ** 2, axis=1,
+                        dtype=np.float64)
 
     def score(self, X, y=None):
         """Return minus the mean squared reconstruction error over ``X`` (higher is better).
@@ -317,3 +377,4 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+

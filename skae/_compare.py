@@ -124,8 +124,8 @@ class Workbench:
     def autoencoder_grid(self):
         if self.dataset.image_shape is None:
             return {"hidden_layer_sizes": [(64,), (128, 64)]}
-        return [{"architecture": ["dense"], "hidden_layer_sizes": [(128, 64)]},
-                {"architecture": ["conv"], "conv_channels": [(16, 32)]}]
+        return [{"encoder": ["dense"], "hidden_layer_sizes": [(128, 64)]},
+                {"encoder": ["conv"], "conv_channels": [(16, 32)]}]
 
     def fit_pca(self):
         # One candidate: the code size is fixed so that every row compares like with like.

@@ -167,89 +167,81 @@ class SampleLayout:
     """How samples arrive (flat rows, images, sequences) and how the network reads them.
 
     skae validates and batches every input as 2-D rows of floats; networks that need
-    structure (convolutions, recurrent layers) view each row as one sample of
-    ``sample_shape``: ``(channels, height, width)`` or ``(timesteps, features)``. This
-    class turns what the user passes into such rows and the network's rows back into the
-    user's layout.
+    structure (convolutions, recurrent layers, a user's module for images) view each row as
+    one sample of ``sample_shape``. This class turns what the user passes into such rows and
+    the network's rows back into the user's layout.
 
     Parameters
     ----------
-    architecture : {'dense', 'conv', 'lstm', 'gru'}
-    image_shape : tuple of int or None
-        ``(C, H, W)`` of flat image rows (conv).
-    sequence_shape : tuple of int or None
-        ``(T, F)`` of flat sequence rows (recurrent).
-    channels_last : bool
-        Whether images come as ``(H, W, C)`` (or flat rows in that order).
-    estimator : str
+    rank : int or None
+        Dimensions of one sample as the network reads it (1: flat rows, 2: sequences,
+        3: images); None takes samples as they come (a user's module).
+    shape : tuple of int or None, default=None
+        One sample's shape, for samples given as flat rows.
+    channels_last : bool, default=False
+        Whether images come as ``(H, W, C)`` (or flat rows in that order); the network
+        reads them channels first.
+    shape_param : str, default='image_shape'
+        The parameter that gives ``shape``, for error messages.
+    expected : str, default='X'
+        How the input must come, for error messages.
+    estimator : str, default='The estimator'
         Name used in error messages.
 
     Attributes
     ----------
     sample_shape : tuple of int or None
-        One sample's shape as the network reads it; None for dense networks.
+        One sample's shape as the network reads it; None for flat rows.
     input_shape : tuple of int or None
         One sample's shape as passed to ``fit`` when it was not a flat row, else None.
     """
 
-    def __init__(self, architecture, image_shape=None, sequence_shape=None, channels_last=False,
-                 estimator="The estimator"):
-        self.architecture = architecture
+    def __init__(self, rank, shape=None, channels_last=False, shape_param="image_shape",
+                 expected="X", estimator="The estimator"):
+        self.rank = rank
         self.channels_last = channels_last
+        self.shape_param = shape_param
+        self.expected = expected
         self.estimator = estimator
         self.input_shape = None
-        shape = image_shape if architecture == "conv" else sequence_shape
-        self.sample_shape = None if architecture == "dense" or shape is None else tuple(
+        self.sample_shape = None if rank == 1 or shape is None else tuple(
             int(side) for side in shape)
 
     @property
-    def _kind(self):
-        return "image_shape" if self.architecture == "conv" else "sequence_shape"
-
-    @property
-    def _rank(self):
-        return {"dense": 1, "conv": 3}.get(self.architecture, 2)
-
-    def _expected(self):
-        if self.architecture == "conv":
-            order = "height, width, channels" if self.channels_last else "channels, height, width"
-            return (f"architecture='conv' takes images as a 4-D array (n_samples, {order}) or "
-                    "as flat rows with image_shape=(channels, height, width)")
-        if self.architecture == "dense":
-            return ("architecture='dense' takes 2-D X (n_samples, n_features); flatten "
-                    "images with X.reshape(len(X), -1) or use architecture='conv'")
-        return (f"architecture={self.architecture!r} takes sequences as a 3-D array "
-                "(n_samples, timesteps, features) or as flat rows with "
-                "sequence_shape=(timesteps, features)")
+    def _transposed(self):
+        return self.channels_last and self.sample_shape is not None and len(
+            self.sample_shape) == 3
 
     def _network_shape(self, shape):
-        if self.architecture == "conv" and self.channels_last:
+        if self.channels_last and len(shape) == 3:
             height, width, channels = shape
             return (channels, height, width)
         return tuple(shape)
 
     def _user_shape(self):
-        shape = self.sample_shape
-        if self.architecture == "conv" and self.channels_last:
-            channels, height, width = shape
+        if self._transposed:
+            channels, height, width = self.sample_shape
             return (height, width, channels)
-        return shape
+        return self.sample_shape
 
     def flatten(self, X, reset):
-        """Flat rows (in the user's element order) of an n-D array; 2-D input is kept."""
+        """Flat rows (in the user's element order) of an n-D array; 2-D input is kept.
+
+        With ``reset``, the shape of n-D samples is learnt; otherwise it is checked.
+        """
         if hasattr(X, "iloc") or _ndim(X) <= 2:
-            if reset and self.architecture != "dense" and self.sample_shape is None:
-                raise ValueError(f"{self.estimator}: {self._expected()}.")
+            if reset and self.rank not in (1, None) and self.sample_shape is None:
+                raise ValueError(f"{self.estimator}: {self.expected}.")
             return X
         X = np.asarray(X)
-        if X.ndim != self._rank + 1:
-            raise ValueError(f"{self.estimator}: {self._expected()}; got a {X.ndim}-D array "
+        if self.rank is not None and X.ndim != self.rank + 1:
+            raise ValueError(f"{self.estimator}: {self.expected}; got a {X.ndim}-D array "
                              f"of shape {X.shape}.")
         given = self._network_shape(X.shape[1:])
         if reset and self.sample_shape is None:
             self.sample_shape = given
         if given != self.sample_shape:
-            what = (f"was given {self._kind}={self.sample_shape}" if reset
+            what = (f"was given {self.shape_param}={self.sample_shape}" if reset
                     else f"was fitted on samples of shape {self._user_shape()}")
             raise ValueError(
                 f"{self.estimator} {what}, but X holds samples of shape {X.shape[1:]}.")
@@ -268,9 +260,9 @@ class SampleLayout:
         size = int(np.prod(self.sample_shape))
         if rows.shape[1] != size:
             raise ValueError(
-                f"{self.estimator}: X has {rows.shape[1]} features, but {self._kind}="
+                f"{self.estimator}: X has {rows.shape[1]} features, but {self.shape_param}="
                 f"{self.sample_shape} needs {size} per sample (the product of its sides).")
-        if self.architecture == "conv" and self.channels_last:
+        if self._transposed:
             rows = rows[:, self._permutation()]
         return rows
 
@@ -278,7 +270,7 @@ class SampleLayout:
         """The network's flat rows in the layout ``fit`` received."""
         if self.sample_shape is None:
             return rows
-        if self.architecture == "conv" and self.channels_last:
+        if self._transposed:
             rows = rows[:, np.argsort(self._permutation())]
         if self.input_shape is not None:
             return rows.reshape(len(rows), *self.input_shape)

@@ -5,37 +5,57 @@ ARCHITECTURE_PARAMS = """\
         Size of the code. May exceed ``n_features`` (an overcomplete code), usually with a
         sparsity penalty so that the network cannot simply copy its input.
 
+    encoder : {'dense', 'conv', 'lstm', 'gru'}, torch.nn.Module class or instance, \
+default='dense'
+        The encoder: a built-in body, or a module of your own (see "The module protocol" in
+        :mod:`skae.modules`). 'dense': fully connected layers (``hidden_layer_sizes``), for
+        tabular data and small images. 'conv': strided convolutions (``conv_channels``,
+        ``kernel_size``) then a dense code, for images of any size, grey or colour.
+        'lstm' / 'gru': a recurrent network whose final state is projected to the code, for
+        sequences. A class is built with the ``encoder__<name>`` parameters (as skorch's
+        ``module__<name>``), plus ``n_features``, ``n_components`` and ``sample_shape``
+        where its constructor takes them and you did not set them; an instance is copied
+        and trained from its current weights. With a built-in name, ``encoder__<name>``
+        overrides one argument of the built-in class.
+
+    decoder : {'dense', 'conv', 'lstm', 'gru'}, torch.nn.Module class or instance or \
+None, default=None
+        The decoder, given as ``encoder`` is (``decoder__<name>`` parameters). None mirrors
+        a built-in encoder with the same body; a module of your own as ``encoder`` needs
+        one.
+
+    pretraining : {'joint', 'greedy'}, default='joint'
+        'joint' trains the whole network at once; 'greedy' first trains one shallow
+        autoencoder per layer on the previous layer's codes, then stacks them into the
+        network (the classic deep-network initialisation; it needs encoder and decoder with
+        mirrored ``layers``, as the dense and conv bodies have).
+
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Widths of the encoder's hidden layers, from the input towards the code. The decoder
         mirrors them (the symmetric "sandwich" of a stacked autoencoder). ``()`` gives a
-        single-layer encoder and decoder. Used by architecture='dense'.
-
-    architecture : {'dense', 'conv', 'lstm', 'gru'}, default='dense'
-        The network's body. 'dense': fully connected layers (``hidden_layer_sizes``), for
-        tabular data and small images. 'conv': strided convolutions (``conv_channels``,
-        ``kernel_size``) then a dense code, mirrored by transposed convolutions, for images
-        of any size, grey or colour. 'lstm' / 'gru': a recurrent encoder whose final state
-        is projected to the code and a recurrent decoder that rebuilds the sequence.
+        single-layer encoder and decoder. Used by the dense body.
 
     conv_channels : tuple of int, default=(32, 64)
-        Output channels of the encoder's convolutions (architecture='conv'); each halves
+        Output channels of the encoder's convolutions (the conv body); each halves
         the height and width. The decoder mirrors them.
 
     kernel_size : int, default=3
-        Side of the square convolution kernels (architecture='conv').
+        Side of the square convolution kernels (the conv body).
 
     image_shape : tuple of int or None, default=None
-        ``(channels, height, width)`` of images given as flat rows (architecture='conv'),
-        so that they flow through Pipelines that expect 2-D data. Not needed for 4-D input
-        ``(n_samples, channels, height, width)``, whose shape is read from ``X``.
+        ``(channels, height, width)`` of images given as flat rows (the conv body, or an
+        encoder of your own), so that they flow through Pipelines that expect 2-D data.
+        Not needed for 4-D input ``(n_samples, channels, height, width)``, whose shape is
+        read from ``X``.
 
     channels_last : bool, default=False
         Whether images come as ``(n_samples, height, width, channels)`` (or flat rows in
-        that order) instead of channels first (architecture='conv').
+        that order) instead of channels first; the network reads them channels first.
 
     sequence_shape : tuple of int or None, default=None
-        ``(timesteps, features)`` of sequences given as flat rows (architecture='lstm' or
-        'gru'). Not needed for 3-D input ``(n_samples, timesteps, features)``.
+        ``(timesteps, features)`` of sequences given as flat rows (the 'lstm' and
+        'gru' bodies, or an encoder of your own). Not needed for 3-D input
+        ``(n_samples, timesteps, features)``.
 
     rnn_hidden_size : int, default=64
         Hidden state size of the recurrent layers.
@@ -48,8 +68,9 @@ ARCHITECTURE_PARAMS = """\
 
     activation : {'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', 'identity'}, \
 default='relu'
-        Activation of every hidden (dense or convolutional) layer. With 'identity', no
-        hidden layers and ``loss='mse'`` the autoencoder learns PCA's subspace.
+        Activation of every hidden (dense or convolutional) layer of the built-in bodies.
+        With 'identity', no hidden layers and ``loss='mse'`` the autoencoder learns PCA's
+        subspace.
 
     output_activation : {'auto', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', \
 'identity'}, default='auto'
@@ -62,7 +83,7 @@ default='relu'
 
     tied_weights : bool, default=False
         Whether each decoder layer uses the transposed weight of its encoder layer (only its
-        bias is learnt), halving the number of weights. Dense architecture only.
+        bias is learnt), halving the number of weights. Dense body only.
 
     dropout : float, default=0.0
         Dropout probability after every hidden activation (between stacked recurrent
@@ -89,6 +110,57 @@ default='relu'
         Weight of the contractive penalty: the squared Frobenius norm of the encoder's
         Jacobian with respect to its input, which makes codes robust to small input changes.
         It costs one extra backward pass per code unit.
+"""
+
+MODULE_KWARGS = """\
+    **kwargs : dict
+        ``encoder__<name>`` and ``decoder__<name>`` arguments of the encoder and decoder
+        classes, as skorch's ``module__<name>``: stored as parameters, so that
+        ``set_params`` and ``GridSearchCV`` reach them.
+"""
+
+CLASSIFIER_PARAMS = """\
+    autoencoder : AutoencoderTransformer or DenoisingAutoencoder, default=None
+        Configures step (a). It is cloned and fitted on all rows of ``X``, unless it is
+        already fitted and ``refit_autoencoder=False``: then its encoder is reused as is
+        (transfer learning from a model trained elsewhere). None means
+        ``AutoencoderTransformer(n_components=32, hidden_layer_sizes=(256,),
+        max_epochs=50)`` on this classifier's ``device``. When its ``random_state`` is
+        None, it is seeded from this classifier's ``random_state``. Its ``encoder`` decides
+        the input the classifier takes: e.g. with ``encoder='conv'`` it classifies images
+        (4-D arrays or flat rows with ``image_shape``), with 'lstm' or 'gru' sequences.
+        Wrap a fitted autoencoder in ``sklearn.frozen.FrozenEstimator`` to reuse it
+        whatever ``refit_autoencoder`` says, also in clones: ``GridSearchCV`` clones its
+        estimator, which would otherwise drop the fitted weights and pretrain anew.
+
+    refit_autoencoder : bool, default=True
+        Whether to fit a clone of an already fitted ``autoencoder`` anyway. An unfitted one
+        is always fitted.
+
+    pretraining : {'joint', 'greedy'} or None, default=None
+        Overrides the autoencoder's own ``pretraining`` for step (a); None keeps it.
+
+    freeze_encoder : bool or int, default=False
+        Encoder parts kept fixed during fine-tuning: False (none), True (all: only the
+        head learns) or the number of leading layers (from the input side) to freeze,
+        which needs an encoder with ordered ``layers`` (the built-in ones have them).
+
+    head : torch.nn.Module class or instance or None, default=None
+        The head from codes to class scores (logits). None is a softmax layer on the code,
+        behind ``head_hidden_layer_sizes``. A class is built with the ``head__<name>``
+        parameters, plus ``n_components`` and ``n_classes`` where its constructor takes
+        them; an instance is copied.
+
+    head_hidden_layer_sizes : int or tuple of int, default=()
+        Hidden layers of the built-in head between the code and the softmax; ``()`` puts
+        the softmax directly on the code.
+
+    activation : {'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', 'identity'}, \
+default='relu'
+        Activation of the built-in head's hidden layers.
+
+    dropout : float, default=0.0
+        Dropout probability on the code and after every hidden layer of the built-in head.
 """
 
 NOISE_PARAMS = """\
@@ -141,6 +213,18 @@ TRAINING_PARAMS = """\
     tol : float, default=1e-4
         Smallest decrease of the monitored loss that counts as an improvement.
 
+    callbacks : list or None, default=None
+        The skorch callbacks (``LRScheduler``, ``GradientNormClipping``, ``Checkpoint``,
+        ``LoadInitState``, ``TensorBoard``, ...) or ``(name, callback)`` pairs, run after
+        skae's own (divergence guard, stopping rule, progress bar). They are used as given,
+        as skorch does, so they keep their state (a writer, a checkpoint's files);
+        ``net_.callbacks_`` lists every callback of the fitted net.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the fitted weights (for ``max_epochs`` more epochs)
+        instead of starting anew, as in ``MLPClassifier``; ``n_iter_`` and
+        ``loss_curve_`` grow. ``partial_fit`` always continues.
+
     device : str or torch.device, default='cpu'
         Where to train and infer: 'cpu', 'cuda' (or 'cuda:1', ...), 'mps', or 'auto' (CUDA,
         then MPS, when available, else the CPU).
@@ -169,14 +253,49 @@ FITTED_ATTRIBUTES = """\
         ``early_stopping=True``; None otherwise.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run, over every call of ``fit`` (with ``warm_start``) and
+        ``partial_fit``.
 
     net_ : skorch.NeuralNet
-        The fitted skorch net; its ``history`` holds every epoch's losses and timings.
+        The fitted skorch net; its ``history`` holds every epoch's losses and timings
+        (with greedy pretraining, every layer's epochs in order, each marked with its
+        ``layer``).
+
+    layout_ : object
+        How samples arrive and how the network reads them; ``layout_.sample_shape`` is
+        one sample's shape as the encoder reads it (None for flat rows).
 
     encoder_ : torch.nn.Module
         The fitted encoder.
 
     decoder_ : torch.nn.Module
         The fitted decoder.
+"""
+
+CLASSIFIER_ATTRIBUTES = """\
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, without the unlabeled marker -1.
+
+    autoencoder_ : AutoencoderTransformer or DenoisingAutoencoder
+        The fitted step-(a) autoencoder. Fine-tuning works on a copy of its encoder, so it
+        keeps the pretrained weights.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during fit, when ``X`` had string column names.
+
+    loss_curve_ : list of float
+        Fine-tuning cross-entropy of every epoch.
+
+    validation_scores_ : list of float or None
+        Minus the validation cross-entropy of every epoch with ``early_stopping=True``;
+        None otherwise.
+
+    n_iter_ : int
+        Number of fine-tuning epochs run.
+
+    net_ : skorch.NeuralNet
+        The fitted skorch net of the fine-tuned encoder and head.
 """

@@ -71,9 +71,19 @@ class AutoencoderNet(TensorNet):
         self.sparsity_target = sparsity_target
         self.contractive_weight = contractive_weight
 
+    def train_step_single(self, batch, **fit_params):
+        # The contractive penalty differentiates the code of this very forward pass with
+        # respect to the input: running the encoder again would update batch-norm
+        # statistics twice and draw a second dropout mask.
+        if self.contractive_weight:
+            X, y = batch
+            batch = (X.detach().requires_grad_(True), y)
+        return super().train_step_single(batch, **fit_params)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, code = y_pred
-        loss = self.criterion_(reconstruction, X if y_true is None else y_true)
+        target = X if y_true is None else y_true
+        loss = self.criterion_(reconstruction, target.detach())
         if not training:
             return loss
         if self.sparsity == "l1":
@@ -81,7 +91,5 @@ class AutoencoderNet(TensorNet):
         elif self.sparsity == "kl":
             loss = loss + self.sparsity_weight * kl_sparsity(code, self.sparsity_target)
         if self.contractive_weight:
-            module = self.module_
-            loss = loss + self.contractive_weight * contractive(
-                lambda batch: module.encoder(module.unflatten(batch)), X)
+            loss = loss + self.contractive_weight * contractive(code, X)
         return loss

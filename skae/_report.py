@@ -9,7 +9,6 @@ import numpy as np
 import torch
 
 from . import __version__
-from ._training import seeded_torch
 from .classifier import unlabeled_mask
 from .modules._summary import layer_summary
 from .plotting import (
@@ -125,25 +124,13 @@ def _architectures(workbench):
 def _image_grid(workbench, n_images=10):
     X = workbench.X_test[:n_images]
     denoising = workbench.best("DenoisingAutoencoder")
-    noisy = _corrupt(denoising, X, workbench.random_state)
+    noisy = denoising.corrupt(X, random_state=workbench.random_state)
     rows = {"original": X, f"noisy ({denoising.noise})": noisy,
             "PCA": workbench.best("PCA").inverse_transform(workbench.best("PCA").transform(X)),
             "autoencoder": workbench.best("AutoencoderTransformer").reconstruct(X),
             "denoising AE on noisy": denoising.denoise(noisy)}
     return plot_reconstructions(rows, image_shape=workbench.dataset.image_shape,
                                 n_images=n_images)
-
-
-def _corrupt(denoising, X, seed):
-    """``X`` corrupted by the noise the denoising autoencoder was trained with."""
-    corruption = denoising.net_.module_.corruption
-    with seeded_torch(seed, denoising.net_.device):
-        corruption.train()
-        try:
-            noisy = corruption(torch.as_tensor(X, device=denoising.net_.device))
-        finally:
-            corruption.eval()
-    return noisy.cpu().numpy()
 
 
 def _image(figure):

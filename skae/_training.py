@@ -1,10 +1,11 @@
-"""Training parameters, input validation, device and the seeded skorch run of skae estimators.
+"""Training parameters, input validation, device and the one seeded skorch run of skae.
 
 ``BaseNeuralEstimator`` is the part of the scikit-learn façade that has nothing to do with
 autoencoders: the autoencoders (``_base.py``) and the classifier (``classifier.py``) both
 train through it.
 """
 
+import copy
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -64,11 +65,43 @@ def seeded_torch(seed, device):
         yield
 
 
-class BaseNeuralEstimator(BaseEstimator):
-    """Training parameters, validation and the seeded skorch run shared by skae estimators.
+@contextmanager
+def rolled_back_on_error(estimator):
+    """Leave ``estimator``'s attributes as they were if the block raises (a failed fit)."""
+    state = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(state)
+        raise
 
-    Subclasses declare the parameters in ``__init__`` and call :meth:`_train`.
+
+def _carry_over(previous, net):
+    """Continue ``previous``'s training in ``net``: its history and optimizer state.
+
+    The optimizer's hyperparameters (``lr``, ``weight_decay``, ...) stay those of ``net``, so
+    that parameters changed since the last fit apply, as in ``MLPClassifier``'s warm start.
     """
+    net.history = copy.deepcopy(previous.history)
+    if type(previous.optimizer_) is not type(net.optimizer_):
+        return
+    settings = [{k: v for k, v in group.items() if k != "params"}
+                for group in net.optimizer_.param_groups]
+    net.optimizer_.load_state_dict(copy.deepcopy(previous.optimizer_.state_dict()))
+    for group, setting in zip(net.optimizer_.param_groups, settings, strict=True):
+        group.update(setting)
+
+
+class BaseNeuralEstimator(BaseEstimator):
+    """Training parameters, validation and the one seeded training run of skae estimators.
+
+    Subclasses declare the parameters in ``__init__`` (ending with
+    ``self._set_module_params(kwargs)`` when they take ``<module>__<name>`` parameters for
+    the modules named in ``_module_params``) and train through :meth:`_train_net`.
+    """
+
+    _module_params = ()
 
     _parameter_constraints: dict = {
         "optimizer": [StrOptions(set(OPTIMIZERS))],
@@ -81,23 +114,85 @@ class BaseNeuralEstimator(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
 
-    def _sample_layout(self, reset):
-        """The :class:`skae._data.SampleLayout` of the input, made anew when ``reset``."""
-        raise NotImplementedError
+    # -- <module>__<name> parameters, as skorch's module__<name> --------------------------
+    # They arrive through ``**kwargs`` and live in one private dict, so that ``__init__``
+    # sets no attribute beyond its named parameters; anything else that arrived there is
+    # refused when the parameters are validated (``fit``), not in ``__init__``.
 
-    def _validate_X(self, X, reset, y="no_validation"):
+    def _is_module_param(self, name):
+        prefix, sep, rest = name.partition("__")
+        return bool(sep and rest) and prefix in self._module_params
+
+    def _set_module_params(self, kwargs):
+        """Store the ``**kwargs`` of ``__init__`` as they are."""
+        self._extra_params = dict(kwargs)
+
+    def _validate_params(self):
+        super()._validate_params()
+        unknown = [name for name in self._extra_params if not self._is_module_param(name)]
+        if unknown:
+            prefixes = " and ".join(f"{p}__<name>" for p in self._module_params)
+            raise TypeError(
+                f"{type(self).__name__} got unexpected parameters {unknown}; besides its own "
+                f"parameters it takes {prefixes or 'no others'}.")
+
+    def get_params(self, deep=True):
+        """Get the parameters, ``<module>__<name>`` arguments of the modules included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        return {**super().get_params(deep=deep), **self._extra_params}
+
+    def set_params(self, **params):
+        """Set parameters, ``<module>__<name>`` arguments of the modules included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
+        """
+        extra = {k: v for k, v in params.items()
+                 if self._is_module_param(k) or k in self._extra_params}
+        self._extra_params = {**self._extra_params, **extra}
+        return super().set_params(**{k: v for k, v in params.items() if k not in extra})
+
+    def _module_kwargs(self, role):
+        """The ``<role>__<name>`` parameters, as keyword arguments of the module."""
+        prefix = role + "__"
+        return {k[len(prefix):]: v for k, v in self._extra_params.items()
+                if k.startswith(prefix)}
+
+    # -- input ---------------------------------------------------------------------------
+
+    def _validate_X(self, X, reset, layout, y="no_validation", learn_layout=None):
         """Validate ``X`` (and ``y`` when given) as sklearn does, naming non-numeric columns.
 
-        Images and sequences become flat rows in the order the network reads them. Returns
-        ``X`` as 2-D float32, or ``(X, y)`` when ``y`` is passed.
+        Images and sequences become flat rows in the order the network reads them, through
+        ``layout`` (a :class:`skae._data.SampleLayout`, which learns the sample shape when
+        ``learn_layout``, by default when ``reset``). Returns ``X`` as 2-D float32, or
+        ``(X, y)`` when ``y`` is passed.
         """
-        layout = self._sample_layout(reset)
-        X = layout.flatten(X, reset)
+        X = layout.flatten(X, reset if learn_layout is None else learn_layout)
         advice = "Encode them first, e.g. with OneHotEncoder in a ColumnTransformer."
         if isinstance(X, pd.DataFrame):
             bad = [str(c) for c, dtype in X.dtypes.items()
@@ -117,32 +212,40 @@ class BaseNeuralEstimator(BaseEstimator):
         X, y = validated
         return layout.to_network(X), y
 
-    def _make_callbacks(self):
-        monitor = "valid_loss" if self.early_stopping else "train_loss"
-        callbacks = [
-            ("divergence_guard", DivergenceGuard()),
+    def _continues(self, partial):
+        """Whether this fit continues the fitted model (``partial_fit`` or ``warm_start``)."""
+        return hasattr(self, "net_") and (partial or self.warm_start)
+
+    # -- the training run ----------------------------------------------------------------
+
+    def _make_callbacks(self, incremental):
+        """skae's callbacks, then the user's, used as given (as skorch does)."""
+        callbacks = [("divergence_guard", DivergenceGuard())]
+        if not incremental:
             # patience n + 1: MLPClassifier stops after more than n epochs without improvement.
-            ("early_stopping", EarlyStopping(
-                monitor=monitor, patience=self.n_iter_no_change + 1, threshold=self.tol,
-                threshold_mode="abs", load_best=self.early_stopping,
-                sink=print if self.verbose else noop,
-            )),
-        ]
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="valid_loss" if self.early_stopping else "train_loss",
+                patience=self.n_iter_no_change + 1, threshold=self.tol, threshold_mode="abs",
+                load_best=self.early_stopping, sink=print if self.verbose else noop,
+            )))
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
-        return callbacks
+        return callbacks + list(self.callbacks or [])
 
     def _draw_seeds(self, n):
         """``n`` seeds for torch, drawn from ``random_state``."""
         return [int(s) for s in check_random_state(self.random_state).randint(_MAX_SEED, size=n)]
 
-    def _make_net(self, net_class, module, seed, *, stratify=False, criterion=nn.MSELoss,
-                  **net_params):
-        """A ``net_class`` configured from the training parameters, not yet initialised."""
+    def _make_net(self, net_class, module, seed, *, incremental=False, stratify=False,
+                  criterion=nn.MSELoss, **net_params):
+        """A ``net_class`` configured from the training parameters, not yet initialised.
+
+        An ``incremental`` net (``partial_fit``) neither holds out rows nor stops early.
+        """
         optimizer_params = {"optimizer__weight_decay": self.weight_decay}
         if self.optimizer == "sgd":
             optimizer_params["optimizer__momentum"] = self.momentum
-        split = TensorSplit(self.validation_fraction, seed=seed, stratify=stratify)
+        held_out = self.early_stopping and not incremental
         return net_class(
             module=module,
             criterion=criterion,
@@ -153,48 +256,70 @@ class BaseNeuralEstimator(BaseEstimator):
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_valid=BatchIterator,
-            train_split=split if self.early_stopping else None,
-            callbacks=self._make_callbacks(),
+            train_split=(TensorSplit(self.validation_fraction, seed=seed, stratify=stratify)
+                         if held_out else None),
+            callbacks=self._make_callbacks(incremental),
             verbose=self.verbose,
             device=_resolve_device(self.device),
             **optimizer_params,
             **net_params,
         )
 
-    def _fit_net(self, net_class, module, X, y=None, seed=None, **net_params):
-        """Fit a ``net_class`` with ``module`` on ``(X, y)``; return the fitted net.
+    def _train_net(self, net_class, module, X, y=None, *, epochs=None, previous=None,
+                   seed=None, **net_params):
+        """The one training run of every skae estimator: seed, build, train; return the net.
 
-        ``module`` is a ``torch.nn.Module``, or a callable that builds one. It is built and
-        trained inside a forked RNG seeded from ``seed`` (drawn from ``random_state`` when
-        None), so the same seed gives the same model without touching the caller's torch RNG.
+        Parameters
+        ----------
+        net_class : type
+            The skorch net to make.
+        module : torch.nn.Module or callable or None
+            The module, or a callable that builds it (inside the seeded block, so that the
+            seed decides the initial weights). Ignored when ``previous`` is given.
+        X, y : array-like
+            Validated training data.
+        epochs : int or None, default=None
+            None trains for ``max_epochs`` epochs with the stopping rule; an int trains that
+            many epochs and no more, without held-out rows (``partial_fit``); 0 only builds.
+        previous : skorch.NeuralNet or None, default=None
+            A fitted net to continue: a copy of its module, its history and its optimizer
+            state carry over (so a failed run leaves it untouched).
+        seed : int or None, default=None
+            Seed of torch's RNG for the run; drawn from ``random_state`` (and the number of
+            epochs already run, so that continued runs draw afresh) when None.
+        **net_params
+            More parameters of the net (criterion, penalties).
         """
         device = _resolve_device(self.device)
-        if self.early_stopping and len(X) < 2:
+        incremental = epochs is not None
+        if self.early_stopping and not incremental and len(X) < 2:
             raise ValueError(
                 f"early_stopping=True holds out validation rows, but X has {len(X)} sample; "
                 "pass more samples or early_stopping=False."
             )
-        seed = self._draw_seeds(1)[0] if seed is None else seed
+        if seed is None:
+            done = 0 if previous is None else len(previous.history)
+            seed = (self._draw_seeds(1)[0] + done) % _MAX_SEED
         with seeded_torch(seed, device):
-            if not isinstance(module, nn.Module):
+            if previous is not None:
+                module = copy.deepcopy(previous.module_)
+            elif not isinstance(module, nn.Module):
                 module = module()
-            net = self._make_net(net_class, module, seed, stratify=y is not None, **net_params)
-            net.fit(X, y)
+            net = self._make_net(net_class, module, seed, incremental=incremental,
+                                 stratify=y is not None, **net_params).initialize()
+            if previous is not None:
+                _carry_over(previous, net)
+            if epochs != 0:
+                net.partial_fit(X, y, epochs=epochs)
         return net
 
-    def _train(self, net_class, module, X, y=None, **net_params):
-        """Fit a net as :meth:`_fit_net` does and store it with its learning curves."""
-        net = self._fit_net(net_class, module, X, y, **net_params)
-        return self._store_training(net, [net])
-
-    def _store_training(self, net, trained_nets):
-        """Keep ``net`` as ``net_``, with the learning curves of ``trained_nets`` in order."""
-        histories = [n.history for n in trained_nets]
+    def _store_training(self, net):
+        """Keep ``net`` as ``net_``, with the learning curves of its whole history."""
         self.net_ = net
-        self.loss_curve_ = [loss for h in histories for loss in h[:, "train_loss"]]
-        self.validation_scores_ = ([-loss for h in histories for loss in h[:, "valid_loss"]]
-                                   if self.early_stopping else None)
-        self.n_iter_ = sum(len(h) for h in histories)
+        self.loss_curve_ = list(net.history[:, "train_loss"]) if len(net.history) else []
+        self.validation_scores_ = ([-row["valid_loss"] for row in net.history
+                                    if "valid_loss" in row] if self.early_stopping else None)
+        self.n_iter_ = len(net.history)
         return self
 
     def _map_batches(self, function, X):

@@ -2,12 +2,22 @@
 
 from numbers import Real
 
+import numpy as np
 import torch
 from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder
-from ._docs import ARCHITECTURE_PARAMS, FITTED_ATTRIBUTES, NOISE_PARAMS, TRAINING_PARAMS
+from ._base import BaseAutoencoder, evaluating
+from ._docs import (
+    ARCHITECTURE_PARAMS,
+    FITTED_ATTRIBUTES,
+    MODULE_KWARGS,
+    NOISE_PARAMS,
+    TRAINING_PARAMS,
+)
+from ._training import seeded_torch
 from .noise import NOISES
 
 
@@ -22,6 +32,7 @@ class AutoencoderTransformer(BaseAutoencoder):
     ----------
 {ARCHITECTURE_PARAMS}
 {TRAINING_PARAMS}
+{MODULE_KWARGS}
     Attributes
     ----------
 {FITTED_ATTRIBUTES}
@@ -53,7 +64,7 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     Images, as 4-D arrays or as flat rows with ``image_shape``, go through convolutions:
 
-    >>> conv = AutoencoderTransformer(8, architecture="conv", image_shape=(1, 8, 8),
+    >>> conv = AutoencoderTransformer(8, encoder="conv", image_shape=(1, 8, 8),
     ...                               conv_channels=(8, 16), max_epochs=2, random_state=0)
     >>> conv.fit(X / 16).transform(X / 16).shape
     (1797, 8)
@@ -64,7 +75,7 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     >>> import numpy as np
     >>> waves = np.sin(np.linspace(0, 6, 20) + np.arange(50)[:, None])[:, :, None]
-    >>> lstm = AutoencoderTransformer(2, architecture="lstm", rnn_hidden_size=16,
+    >>> lstm = AutoencoderTransformer(2, encoder="lstm", rnn_hidden_size=16,
     ...                               max_epochs=2, random_state=0).fit(waves)
     >>> lstm.transform(waves).shape, lstm.reconstruct(waves).shape
     ((50, 2), (50, 20, 1))
@@ -74,8 +85,10 @@ class AutoencoderTransformer(BaseAutoencoder):
         self,
         n_components=2,
         *,
+        encoder="dense",
+        decoder=None,
+        pretraining="joint",
         hidden_layer_sizes=(64,),
-        architecture="dense",
         conv_channels=(32, 64),
         kernel_size=3,
         image_shape=None,
@@ -104,13 +117,18 @@ class AutoencoderTransformer(BaseAutoencoder):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        callbacks=None,
+        warm_start=False,
         device="cpu",
         random_state=None,
         verbose=0,
+        **kwargs,
     ):
         self.n_components = n_components
+        self.encoder = encoder
+        self.decoder = decoder
+        self.pretraining = pretraining
         self.hidden_layer_sizes = hidden_layer_sizes
-        self.architecture = architecture
         self.conv_channels = conv_channels
         self.kernel_size = kernel_size
         self.image_shape = image_shape
@@ -139,13 +157,18 @@ class AutoencoderTransformer(BaseAutoencoder):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.callbacks = callbacks
+        self.warm_start = warm_start
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self._set_module_params(kwargs)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Train the autoencoder to reconstruct ``X``.
+
+        With ``warm_start=True`` and a fitted model, training continues from its weights.
 
         Parameters
         ----------
@@ -176,6 +199,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 {ARCHITECTURE_PARAMS}
 {NOISE_PARAMS}
 {TRAINING_PARAMS}
+{MODULE_KWARGS}
     Attributes
     ----------
 {FITTED_ATTRIBUTES}
@@ -217,11 +241,10 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         self,
         n_components=2,
         *,
-        noise="masking",
-        noise_level=0.2,
-        clip=False,
+        encoder="dense",
+        decoder=None,
+        pretraining="joint",
         hidden_layer_sizes=(64,),
-        architecture="dense",
         conv_channels=(32, 64),
         kernel_size=3,
         image_shape=None,
@@ -240,6 +263,9 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         sparsity_weight=1e-3,
         sparsity_target=0.05,
         contractive_weight=0.0,
+        noise="masking",
+        noise_level=0.2,
+        clip=False,
         optimizer="adam",
         lr=1e-3,
         momentum=0.9,
@@ -250,14 +276,19 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        callbacks=None,
+        warm_start=False,
         device="cpu",
         random_state=None,
         verbose=0,
+        **kwargs,
     ):
         super().__init__(
             n_components,
+            encoder=encoder,
+            decoder=decoder,
+            pretraining=pretraining,
             hidden_layer_sizes=hidden_layer_sizes,
-            architecture=architecture,
             conv_channels=conv_channels,
             kernel_size=kernel_size,
             image_shape=image_shape,
@@ -286,9 +317,12 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
             tol=tol,
+            callbacks=callbacks,
+            warm_start=warm_start,
             device=device,
             random_state=random_state,
             verbose=verbose,
+            **kwargs,
         )
         self.noise = noise
         self.noise_level = noise_level
@@ -303,6 +337,32 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         low = torch.as_tensor(X.min(axis=0), dtype=torch.float32)
         high = torch.as_tensor(X.max(axis=0), dtype=torch.float32)
         return NOISES[self.noise](self.noise_level, low=low, high=high, clip=self.clip)
+
+    def corrupt(self, X, random_state=None):
+        """Corrupt ``X`` with the noise the network was trained on.
+
+        Useful to see what the network learnt to undo, or to make noisy test data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Clean samples with the features seen in ``fit``.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the noise; None draws a seed from numpy's global RNG.
+
+        Returns
+        -------
+        X_noisy : ndarray of shape (n_samples, n_features), dtype float32
+            The corrupted samples, in the layout ``fit`` received.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False, layout=self.layout_)
+        corruption = self.net_.module_.corruption
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        with seeded_torch(seed, self.net_.device), evaluating(corruption):
+            corruption.train()
+            noisy = self._map_batches(corruption, X)
+        return self.layout_.from_network(noisy)
 
     def denoise(self, X):
         """Return the clean reconstruction of (already noisy) samples.

@@ -10,35 +10,26 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
-    clone,
 )
-from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
 from torch import nn
 
-from ._base import BaseAutoencoder
-from ._docs import TRAINING_PARAMS
+from ._base import BaseAutoencoder, code_transform, evaluating, positive_ints
+from ._docs import CLASSIFIER_ATTRIBUTES, CLASSIFIER_PARAMS, TRAINING_PARAMS
+from ._labels import check_known, first_classes, unlabeled_mask
 from ._net import TensorNet
-from ._training import BaseNeuralEstimator
-from .autoencoder import AutoencoderTransformer
+from ._pretraining import check_same_features, pretrain
+from ._training import BaseNeuralEstimator, rolled_back_on_error
 from .modules import EncoderClassifier, MLPHead
+from .modules.bodies import build_module
 from .modules.dense import ACTIVATIONS
-
-DEFAULT_AUTOENCODER = dict(n_components=32, hidden_layer_sizes=(256,), max_epochs=50)
-
-
-def unlabeled_mask(y):
-    """Rows of ``y`` marked unlabeled: ``-1``, as in ``sklearn.semi_supervised``.
-
-    For string labels (which cannot hold the integer -1 in a numpy string array), the
-    string ``"-1"`` counts as unlabeled too.
-    """
-    if y.dtype.kind in "biuf":
-        return y == -1
-    return np.fromiter((label == -1 or label == "-1" for label in y), bool, count=len(y))
 
 
 class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, TransformerMixin,
@@ -47,83 +38,24 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
     Training follows the three steps of unsupervised pretraining: (a) fit an autoencoder on
     every row of ``X``, labeled or not; (b) keep its encoder and put a softmax output layer
-    (optionally behind hidden layers) on the code; (c) fine-tune encoder and head on the
-    labeled rows with the cross-entropy loss. Rows whose label is ``-1`` are unlabeled, as in
-    ``sklearn.semi_supervised``: they serve step (a) only, so a few labels go a long way
-    when unlabeled rows are plentiful.
+    (optionally behind hidden layers, or a head module of your own) on the code; (c)
+    fine-tune encoder and head on the labeled rows with the cross-entropy loss. Rows whose
+    label is ``-1`` are unlabeled, as in ``sklearn.semi_supervised``: they serve step (a)
+    only, so a few labels go a long way when unlabeled rows are plentiful.
 
     Parameters
     ----------
-    autoencoder : AutoencoderTransformer or DenoisingAutoencoder, default=None
-        Configures step (a). It is cloned and fitted on all rows of ``X``, unless it is
-        already fitted and ``refit_autoencoder=False``: then its encoder is reused as is
-        (transfer learning from a model trained elsewhere). None means
-        ``AutoencoderTransformer(n_components=32, hidden_layer_sizes=(256,),
-        max_epochs=50)`` on this classifier's ``device``. When its ``random_state`` is
-        None, it is seeded from this classifier's ``random_state``. Its ``architecture``
-        decides the encoder and the input the classifier takes: e.g. with
-        ``architecture='conv'`` it classifies images (4-D arrays or flat rows with
-        ``image_shape``), with 'lstm' or 'gru' sequences.
-        Wrap a fitted autoencoder in ``sklearn.frozen.FrozenEstimator`` to reuse it
-        whatever ``refit_autoencoder`` says, also in clones: ``GridSearchCV`` clones its
-        estimator, which would otherwise drop the fitted weights and pretrain anew.
-
-    refit_autoencoder : bool, default=True
-        Whether to fit a clone of an already fitted ``autoencoder`` anyway. An unfitted one
-        is always fitted.
-
-    pretraining : {{'joint', 'greedy'}}, default='joint'
-        How step (a) trains a stacked autoencoder: 'joint' trains the whole network at
-        once; 'greedy' trains one shallow autoencoder per layer on the previous layer's
-        codes, then stacks them (the classic deep-network initialisation).
-
-    freeze_encoder : bool or int, default=False
-        Encoder layers kept fixed during fine-tuning: False (none), True (all: only the
-        head learns) or the number of leading layers (from the input side) to freeze.
-
-    head_hidden_layer_sizes : int or tuple of int, default=()
-        Hidden layers of the head between the code and the softmax; ``()`` puts the
-        softmax directly on the code.
-
-    activation : {{'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', 'identity'}}, \\
-default='relu'
-        Activation of the head's hidden layers.
-
-    dropout : float, default=0.0
-        Dropout probability on the code and after every hidden layer of the head.
-
+{CLASSIFIER_PARAMS}
 {TRAINING_PARAMS}
         These training parameters govern fine-tuning (step c); the autoencoder's own
         govern pretraining.
 
+    **kwargs : dict
+        ``head__<name>`` arguments of a ``head`` class, as skorch's ``module__<name>``.
+
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels, without the unlabeled marker -1.
-
-    autoencoder_ : AutoencoderTransformer or DenoisingAutoencoder
-        The fitted step-(a) autoencoder. Fine-tuning works on a copy of its encoder, so it
-        keeps the pretrained weights.
-
-    n_features_in_ : int
-        Number of features seen during fit.
-
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Names of the features seen during fit, when ``X`` had string column names.
-
-    loss_curve_ : list of float
-        Fine-tuning cross-entropy of every epoch.
-
-    validation_scores_ : list of float or None
-        Minus the validation cross-entropy of every epoch with ``early_stopping=True``;
-        None otherwise.
-
-    n_iter_ : int
-        Number of fine-tuning epochs run.
-
-    net_ : skorch.NeuralNet
-        The fitted skorch net of the fine-tuned encoder and head.
-
+{CLASSIFIER_ATTRIBUTES}
     See Also
     --------
     sklearn.neural_network.MLPClassifier : The same network without pretraining.
@@ -133,8 +65,10 @@ default='relu'
     Notes
     -----
     ``transform`` returns the codes of the fine-tuned encoder; ``autoencoder_.transform``
-    those of the pretrained one. ``score`` is the accuracy, and refuses labels that the
-    classifier never saw in ``fit`` rather than silently counting them as errors.
+    those of the pretrained one. ``score`` is the accuracy on the labeled rows: rows marked
+    ``-1`` are left out, so ``GridSearchCV`` and ``cross_val_score`` can split a ``y`` that
+    holds them; labels the classifier never saw in ``fit`` are refused rather than silently
+    counted as errors.
 
     Examples
     --------
@@ -154,12 +88,15 @@ default='relu'
     True
     """
 
+    _module_params = ("head",)
+
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
         "autoencoder": [BaseAutoencoder, FrozenEstimator, None],
         "refit_autoencoder": ["boolean"],
-        "pretraining": [StrOptions({"joint", "greedy"})],
+        "pretraining": [StrOptions({"joint", "greedy"}), None],
         "freeze_encoder": ["boolean", Interval(Integral, 0, None, closed="left")],
+        "head": [nn.Module, type, None],
         "head_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -170,8 +107,9 @@ default='relu'
         autoencoder=None,
         *,
         refit_autoencoder=True,
-        pretraining="joint",
+        pretraining=None,
         freeze_encoder=False,
+        head=None,
         head_hidden_layer_sizes=(),
         activation="relu",
         dropout=0.0,
@@ -185,14 +123,18 @@ default='relu'
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        callbacks=None,
+        warm_start=False,
         device="cpu",
         random_state=None,
         verbose=0,
+        **kwargs,
     ):
         self.autoencoder = autoencoder
         self.refit_autoencoder = refit_autoencoder
         self.pretraining = pretraining
         self.freeze_encoder = freeze_encoder
+        self.head = head
         self.head_hidden_layer_sizes = head_hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -206,13 +148,19 @@ default='relu'
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.callbacks = callbacks
+        self.warm_start = warm_start
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self._set_module_params(kwargs)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
         """Pretrain the autoencoder on all rows, then fine-tune on the labeled ones.
+
+        With ``warm_start=True`` and a fitted classifier, skip pretraining and fine-tune
+        the current network for ``max_epochs`` more epochs.
 
         Parameters
         ----------
@@ -226,96 +174,78 @@ default='relu'
         self : PretrainedAEClassifier
             The fitted classifier.
         """
-        X_given = X
-        X, y = self._validate_X(X, reset=True, y=y)
-        labeled = ~unlabeled_mask(y)
-        if not labeled.any():
-            raise ValueError(
-                f"All {len(y)} labels are -1 (unlabeled), but fine-tuning needs labeled "
-                "rows; label some rows, or use the autoencoder alone for unsupervised codes."
-            )
-        check_classification_targets(y[labeled])
-        self.classes_, targets = np.unique(y[labeled], return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs labeled rows of at least two classes, but y "
-                f"has one class: {self.classes_.tolist()[0]!r}."
-            )
-        self.autoencoder_ = self._pretrain(X_given)
-        return self._train(TensorNet, self._build_module, X[labeled],
-                           targets.astype(np.int64), criterion=nn.CrossEntropyLoss)
+        return self._fit(X, y)
 
-    def _autoencoder(self):
-        """The ``autoencoder`` parameter (unwrapped if frozen), or the default when None."""
-        if isinstance(self.autoencoder, FrozenEstimator):
-            autoencoder = self.autoencoder.estimator
-            if not isinstance(autoencoder, BaseAutoencoder):
-                raise ValueError(
-                    "The FrozenEstimator passed as autoencoder must wrap a fitted "
-                    f"AutoencoderTransformer or DenoisingAutoencoder, not "
-                    f"{type(autoencoder).__name__}.")
-            return autoencoder
-        if self.autoencoder is None:
-            return AutoencoderTransformer(**DEFAULT_AUTOENCODER, device=self.device,
-                                          verbose=self.verbose)
-        return self.autoencoder
+    @_fit_context(prefer_skip_nested_validation=False)
+    def partial_fit(self, X, y, classes=None):
+        """Fine-tune for one epoch on the labeled rows of ``(X, y)``.
 
-    def _sample_layout(self, reset):
-        if reset:
-            self._layout = self._autoencoder()._new_layout(type(self).__name__)
-        return self._layout
+        As in ``MLPClassifier.partial_fit``: the first call needs every class in
+        ``classes``; it also pretrains the autoencoder (step a) on all rows of this ``X``.
+        Each call then runs one fine-tuning epoch on its labeled rows, from the current
+        weights, without held-out rows or early stopping (a call without labeled rows
+        only prepares the network). ``n_iter_`` and ``loss_curve_`` grow by one per call.
 
-    def _pretrain(self, X):
-        """Step (a): the fitted autoencoder whose encoder the classifier starts from.
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, labeled and unlabeled rows alike.
+        y : array-like of shape (n_samples,)
+            Class labels from ``classes``, ``-1`` for unlabeled rows.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the problem; required on the first call, ignored afterwards.
 
-        ``X`` is the input as given to ``fit``: the autoencoder validates it itself.
+        Returns
+        -------
+        self : PretrainedAEClassifier
+            The classifier, trained one epoch more.
         """
-        autoencoder = self._autoencoder()
-        frozen = isinstance(self.autoencoder, FrozenEstimator)
-        if frozen and not _is_fitted(autoencoder):
-            raise ValueError("The FrozenEstimator passed as autoencoder wraps an unfitted "
-                             f"{type(autoencoder).__name__}; fit it before freezing it.")
-        if frozen or (not self.refit_autoencoder and _is_fitted(autoencoder)):
-            self._check_prefitted(autoencoder)
-            return copy.deepcopy(autoencoder)
-        autoencoder = clone(autoencoder)
-        if autoencoder.random_state is None:
-            autoencoder.set_params(random_state=self._draw_seeds(1)[0])
-        autoencoder._validate_params()
-        return autoencoder._fit(X, pretraining=self.pretraining)
+        return self._fit(X, y, classes=classes, partial=True)
 
-    def _check_prefitted(self, autoencoder):
-        sample_shape = autoencoder._layout.sample_shape
-        if sample_shape != self._layout.sample_shape:
-            raise ValueError(
-                f"The pretrained autoencoder reads samples of shape {sample_shape}, but X "
-                f"holds samples of shape {self._layout.sample_shape}.")
-        if autoencoder.n_features_in_ != self.n_features_in_:
-            raise ValueError(
-                f"The pretrained autoencoder was fitted on {autoencoder.n_features_in_} "
-                f"features, but X has {self.n_features_in_}. Pass data with the same "
-                "features, or set refit_autoencoder=True to pretrain on this X."
-            )
-        names = getattr(autoencoder, "feature_names_in_", None)
-        mine = getattr(self, "feature_names_in_", None)
-        if names is not None and mine is not None and list(names) != list(mine):
-            raise ValueError(
-                f"The pretrained autoencoder was fitted on features {list(names)}, but X "
-                f"has {list(mine)}; reorder or rename the columns to match."
-            )
+    def _fit(self, X, y, classes=None, partial=False):
+        with rolled_back_on_error(self):
+            warm = self._continues(partial)
+            y = check_array(column_or_1d(y, warn=True), ensure_2d=False, dtype=None,
+                            input_name="y")
+            check_consistent_length(X, y)
+            labeled = ~unlabeled_mask(y)
+            if not warm:
+                classes = first_classes(y, labeled, classes, partial, type(self).__name__)
+            else:
+                classes = self.classes_
+                check_known(y[labeled], classes, "in fit")
+            autoencoder = self.autoencoder_ if warm else pretrain(self, X)
+            # X must come as the autoencoder read its samples (it may have been fitted on
+            # other data: transfer learning).
+            layout = copy.copy(autoencoder.layout_)
+            layout.estimator = "The pretrained autoencoder"
+            X, y = self._validate_X(X, reset=not warm, layout=layout, y=y, learn_layout=False)
+            layout.estimator = type(self).__name__
+            check_same_features(autoencoder, self)
+            net = self._train_net(
+                TensorNet, lambda: self._build_module(autoencoder, len(classes)), X[labeled],
+                np.searchsorted(classes, y[labeled]).astype(np.int64),
+                epochs=(1 if labeled.any() else 0) if partial else None,
+                previous=self.net_ if warm else None, criterion=nn.CrossEntropyLoss)
+            self.autoencoder_, self.classes_, self.layout_ = autoencoder, classes, layout
+            return self._store_training(net)
 
-    def _build_module(self):
+    def _build_module(self, autoencoder, n_classes):
         """Step (b): a copy of the pretrained encoder with a fresh head."""
-        pretrained = copy.deepcopy(self.autoencoder_.net_.module_)
-        n_layers = len(pretrained.encoder.layers)
-        frozen = self.freeze_encoder
-        n_frozen = (n_layers if frozen else 0) if isinstance(frozen, bool | np.bool_) else frozen
-        hidden = self.head_hidden_layer_sizes
-        hidden = (hidden,) if isinstance(hidden, Integral) else tuple(hidden)
-        head = MLPHead(self.autoencoder_.n_components, len(self.classes_), hidden,
-                       activation=self.activation, dropout=self.dropout)
-        return EncoderClassifier(pretrained.encoder, head, pretrained.code_transform,
-                                 n_frozen=int(n_frozen), sample_shape=pretrained.sample_shape)
+        encoder = copy.deepcopy(autoencoder.encoder_)
+        known = dict(n_components=autoencoder.n_components, n_classes=n_classes)
+        if self.head is None:
+            head = MLPHead(**known, hidden_layer_sizes=positive_ints(
+                "head_hidden_layer_sizes", self.head_hidden_layer_sizes),
+                activation=self.activation, dropout=self.dropout)
+        else:
+            head = build_module("head", self.head, self._module_kwargs("head"), known)
+        freeze = self.freeze_encoder
+        freeze = bool(freeze) if isinstance(freeze, bool | np.bool_) else int(freeze)
+        return EncoderClassifier(
+            encoder, head, code_transform(autoencoder.sparsity, autoencoder.sparsity_target,
+                                          autoencoder.n_components),
+            freeze=freeze, sample_shape=autoencoder.layout_.sample_shape)
 
     @property
     def _n_features_out(self):
@@ -323,7 +253,12 @@ default='relu'
 
     def _inputs(self, X):
         check_is_fitted(self)
-        return self.net_.module_.eval(), self._validate_X(X, reset=False)
+        return self._validate_X(X, reset=False, layout=self.layout_)
+
+    def _map(self, method, X):
+        X = self._inputs(X)
+        with evaluating(self.net_.module_) as module:
+            return self._map_batches(getattr(module, method), X)
 
     def predict_log_proba(self, X):
         """Log of the class probabilities of every sample.
@@ -338,8 +273,7 @@ default='relu'
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        module, X = self._inputs(X)
-        return log_softmax(self._map_batches(module, X).astype(np.float64), axis=1)
+        return log_softmax(self._map("forward", X).astype(np.float64), axis=1)
 
     def predict_proba(self, X):
         """Class probabilities of every sample (the softmax of the head's output).
@@ -373,7 +307,7 @@ default='relu'
         return self.classes_[np.argmax(log_proba, axis=1)]
 
     def transform(self, X):
-        """Codes of the fine-tuned encoder.
+        """Encode ``X`` with the fine-tuned encoder.
 
         Parameters
         ----------
@@ -385,35 +319,40 @@ default='relu'
         X_new : ndarray of shape (n_samples, n_components), dtype float32
             The codes that the head classifies.
         """
-        module, X = self._inputs(X)
-        return self._map_batches(module.encode, X)
+        return self._map("encode", X)
 
     def score(self, X, y, sample_weight=None):
-        """Accuracy on ``(X, y)``, refusing labels the classifier never saw.
+        """Accuracy on the labeled rows of ``(X, y)``, refusing labels never seen in ``fit``.
+
+        Rows marked ``-1`` (unlabeled) are left out, so that model selection on a ``y``
+        that holds them scores every fold on its labeled rows.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Test samples.
         y : array-like of shape (n_samples,)
-            True labels, all from ``classes_`` (no unlabeled -1 rows).
+            True labels from ``classes_``, or ``-1`` for rows to leave out.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
 
         Returns
         -------
         score : float
-            Share of samples whose predicted label is ``y``.
+            Share of labeled samples whose predicted label is ``y``.
         """
         check_is_fitted(self)
-        known = set(self.classes_.tolist())
-        unseen = {label for label in column_or_1d(y).tolist() if label not in known}
-        if unseen:
-            raise ValueError(
-                f"y holds labels the classifier never saw in fit: {sorted(unseen, key=str)}; "
-                f"it only predicts {self.classes_.tolist()}. Drop those rows (unlabeled "
-                "-1 rows cannot be scored) or refit with examples of those classes."
-            )
+        y = column_or_1d(y)
+        check_consistent_length(X, y)
+        labeled = ~unlabeled_mask(y)
+        if not labeled.any():
+            raise ValueError("Every row of y is -1 (unlabeled): there is nothing to score. "
+                             "Score on rows with labels.")
+        check_known(y[labeled], self.classes_, "in fit")
+        if not labeled.all():
+            X = X.iloc[labeled] if hasattr(X, "iloc") else np.asarray(X)[labeled]
+            y = y[labeled]
+            sample_weight = None if sample_weight is None else np.asarray(sample_weight)[labeled]
         return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
@@ -421,10 +360,3 @@ default='relu'
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
-
-def _is_fitted(estimator):
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError:
-        return False
-    return True

@@ -52,6 +52,15 @@ class Corruption(nn.Module):
 class GaussianNoise(Corruption):
     """Add Gaussian noise of standard deviation ``level`` to every value.
 
+    Parameters
+    ----------
+    level : float
+        Standard deviation of the noise, in the units of the data.
+    low, high : torch.Tensor or None, default=None
+        Per-feature range of the training data (needed to clip).
+    clip : bool, default=False
+        Whether to clip corrupted values into ``[low, high]``.
+
     Examples
     --------
     >>> import torch
@@ -73,6 +82,15 @@ class GaussianNoise(Corruption):
 class MaskingNoise(Corruption):
     """Set every value to 0 with probability ``level`` (the masking noise of Vincent et al.).
 
+    Parameters
+    ----------
+    level : float
+        Probability of masking each value.
+    low, high : torch.Tensor or None, default=None
+        Per-feature range of the training data (needed to clip).
+    clip : bool, default=False
+        Whether to clip corrupted values into ``[low, high]``.
+
     Examples
     --------
     >>> import torch
@@ -92,6 +110,15 @@ class SaltAndPepperNoise(Corruption):
     """Set every value, with probability ``level``, to its feature's minimum or maximum.
 
     Minimum ("pepper") and maximum ("salt") are equally likely.
+
+    Parameters
+    ----------
+    level : float
+        Probability of corrupting each value.
+    low, high : torch.Tensor
+        Per-feature range of the training data: the pepper and the salt.
+    clip : bool, default=False
+        Whether to clip corrupted values into ``[low, high]``.
 
     Examples
     --------

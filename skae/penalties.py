@@ -65,19 +65,22 @@ def kl_sparsity(code, target, eps=1e-6):
     return kl.sum()
 
 
-def contractive(encoder, X):
-    """Squared Frobenius norm of the encoder's Jacobian, averaged over samples.
+def contractive(code, X):
+    """Squared Frobenius norm of the Jacobian of ``code`` with respect to ``X``, per sample.
 
     The contractive autoencoder's penalty (Rifai et al., 2011): it makes codes insensitive
-    to small moves of the input. Computed exactly with one backward pass per code unit,
-    keeping the graph so that the penalty itself can be differentiated.
+    to small moves of the input. Computed exactly from the code of the training forward
+    pass, with one backward pass per code unit, keeping the graph so that the penalty
+    itself can be differentiated. Each row's gradient sums the derivatives of every code
+    in the batch, which is its own Jacobian when rows do not interact (with batch norm in
+    training mode, it also holds the small coupling through the batch statistics).
 
     Parameters
     ----------
-    encoder : callable
-        Maps a batch ``X`` to codes of shape (n_samples, n_components).
+    code : torch.Tensor of shape (n_samples, n_components)
+        Codes computed from ``X``.
     X : torch.Tensor of shape (n_samples, ...)
-        The input batch.
+        The input batch, with ``requires_grad=True`` when ``code`` was computed.
 
     Returns
     -------
@@ -89,14 +92,12 @@ def contractive(encoder, X):
     >>> import torch
     >>> from skae.penalties import contractive
     >>> weight = torch.tensor([[1.0, 2.0], [0.0, 3.0]])
-    >>> contractive(lambda X: X @ weight.T, torch.ones(5, 2))  # 1 + 4 + 0 + 9
-    tensor(14.)
+    >>> X = torch.ones(5, 2, requires_grad=True)
+    >>> float(contractive(X @ weight.T, X))  # 1 + 4 + 0 + 9
+    14.0
     """
-    X = X.detach().requires_grad_(True)
-    with torch.enable_grad():
-        code = encoder(X)
-        total = X.new_zeros(())
-        for unit in range(code.shape[1]):
-            (grad,) = torch.autograd.grad(code[:, unit].sum(), X, create_graph=True)
-            total = total + grad.pow(2).sum()
+    total = code.new_zeros(())
+    for unit in range(code.shape[1]):
+        (grad,) = torch.autograd.grad(code[:, unit].sum(), X, create_graph=True)
+        total = total + grad.pow(2).sum()
     return total / X.shape[0]

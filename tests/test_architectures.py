@@ -20,7 +20,7 @@ from skae import (
 )
 from skae.modules import ConvEncoder, RecurrentEncoder
 
-CONV = dict(architecture="conv", conv_channels=(4, 8), max_epochs=2, batch_size=32,
+CONV = dict(encoder="conv", conv_channels=(4, 8), max_epochs=2, batch_size=32,
             random_state=0)
 RNN = dict(rnn_hidden_size=8, max_epochs=2, batch_size=32, random_state=0)
 
@@ -94,13 +94,14 @@ def test_colour_images_train():
 
 @pytest.mark.parametrize(("kwargs", "X", "message"), [
     (dict(), images((1, 8, 8)).reshape(40, -1),
-     r"architecture='conv' takes images as a 4-D array .* or as flat rows with image_shape"),
+     r"encoder='conv' takes images as a 4-D array .* or as flat rows with image_shape"),
     (dict(image_shape=(1, 8, 8)), images((1, 7, 7)).reshape(40, -1),
      r"X has 49 features, but image_shape=\(1, 8, 8\) needs 64 per sample"),
     (dict(), images((8, 8)), r"got a 3-D array of shape \(40, 8, 8\)"),
     (dict(image_shape=(1, 8, 8)), images((1, 9, 8)),
      r"was given image_shape=\(1, 8, 8\), but X holds samples of shape \(1, 9, 8\)"),
-    (dict(tied_weights=True), images((1, 8, 8)), "tied_weights=True is only available"),
+    (dict(tied_weights=True), images((1, 8, 8)),
+     r"tied_weights=True needs the dense encoder and decoder \(encoder='dense'"),
 ])
 def test_conv_shape_errors(kwargs, X, message):
     with pytest.raises(ValueError, match=message):
@@ -117,7 +118,7 @@ def test_transform_checks_the_image_shape():
 
 
 def test_dense_rejects_images_with_advice():
-    with pytest.raises(ValueError, match=r"architecture='dense' takes 2-D X.*reshape"):
+    with pytest.raises(ValueError, match=r"encoder='dense' takes 2-D X.*reshape"):
         AutoencoderTransformer(max_epochs=1).fit(images((1, 8, 8)))
 
 
@@ -147,28 +148,27 @@ def test_classifier_with_a_conv_encoder(digits01):
 
 def test_greedy_pretraining_of_a_conv_stack():
     X = images((1, 12, 12))
-    ae = AutoencoderTransformer(4, **CONV)
-    ae._fit(X, pretraining="greedy")
+    ae = AutoencoderTransformer(4, pretraining="greedy", **CONV).fit(X)
     assert ae.n_iter_ == 3 * CONV["max_epochs"]  # two convolutions and the code layer
     assert ae.reconstruct(X).shape == X.shape
 
 
-@pytest.mark.parametrize("architecture", ["lstm", "gru"])
-def test_recurrent_sequences_in_and_out(architecture):
+@pytest.mark.parametrize("encoder", ["lstm", "gru"])
+def test_recurrent_sequences_in_and_out(encoder):
     X, _ = sines(60, timesteps=10)
     X = np.concatenate([X, -X], axis=2)
-    ae = AutoencoderTransformer(3, architecture=architecture, bidirectional=True,
+    ae = AutoencoderTransformer(3, encoder=encoder, bidirectional=True,
                                 rnn_num_layers=2, dropout=0.1, **RNN).fit(X)
     assert isinstance(ae.encoder_, RecurrentEncoder)
     assert ae.transform(X).shape == (60, 3)
     assert ae.reconstruct(X).shape == (60, 10, 2)
-    flat = AutoencoderTransformer(3, architecture=architecture, sequence_shape=(10, 2), **RNN)
+    flat = AutoencoderTransformer(3, encoder=encoder, sequence_shape=(10, 2), **RNN)
     assert flat.fit(X.reshape(60, -1)).reconstruct(X.reshape(60, -1)).shape == (60, 20)
 
 
 def test_recurrent_codes_separate_frequencies_and_beat_pca():
     X, labels = sines()
-    ae = AutoencoderTransformer(4, architecture="gru", rnn_hidden_size=32, lr=1e-2,
+    ae = AutoencoderTransformer(4, encoder="gru", rnn_hidden_size=32, lr=1e-2,
                                 max_epochs=60, batch_size=32, random_state=0).fit(X)
     codes = StandardScaler().fit_transform(ae.transform(X))
     ari = adjusted_rand_score(labels, KMeans(3, n_init=10, random_state=0).fit_predict(codes))
@@ -183,21 +183,21 @@ def test_recurrent_codes_separate_frequencies_and_beat_pca():
 
 def test_recurrent_shape_errors():
     X, _ = sines(20, timesteps=10)
-    with pytest.raises(ValueError, match=r"architecture='lstm' takes sequences as a 3-D"):
-        AutoencoderTransformer(architecture="lstm", **RNN).fit(X.reshape(20, -1))
+    with pytest.raises(ValueError, match=r"encoder='lstm' takes sequences as a 3-D"):
+        AutoencoderTransformer(encoder="lstm", **RNN).fit(X.reshape(20, -1))
     with pytest.raises(ValueError, match=r"sequence_shape=\(5, 3\) needs 15 per sample"):
-        AutoencoderTransformer(architecture="gru", sequence_shape=(5, 3),
+        AutoencoderTransformer(encoder="gru", sequence_shape=(5, 3),
                                **RNN).fit(X.reshape(20, -1))
-    with pytest.raises(ValueError, match="Greedy layer-wise pretraining needs a stack"):
-        AutoencoderTransformer(architecture="gru", **RNN)._fit(X, pretraining="greedy")
+    with pytest.raises(ValueError, match=r"pretraining='greedy' needs the \w+'s layers in order"):
+        AutoencoderTransformer(encoder="gru", pretraining="greedy", **RNN).fit(X)
 
 
-def test_grid_over_architectures(digits01):
+def test_grid_over_encoders(digits01):
     X, _ = digits01
     grid = GridSearchCV(
         AutoencoderTransformer(4, image_shape=(1, 8, 8), max_epochs=2, random_state=0),
-        {"architecture": ["dense", "conv"]}, cv=2).fit(X[:400])
-    assert grid.best_params_["architecture"] in {"dense", "conv"}
+        {"encoder": ["dense", "conv"]}, cv=2).fit(X[:400])
+    assert grid.best_params_["encoder"] in {"dense", "conv"}
 
 
 def test_classifier_on_channels_last_images_and_prefit_shape_check():
@@ -208,8 +208,9 @@ def test_classifier_on_channels_last_images_and_prefit_shape_check():
     assert clf.predict(X).shape == (60,)
     assert clf.transform(X.reshape(60, -1)).shape == (60, 3)
     other = AutoencoderTransformer(3, **CONV).fit(images((2, 6, 6), n=60))
-    with pytest.raises(ValueError, match=r"reads samples of shape \(2, 6, 6\), but X holds "
-                                         r"samples of shape \(6, 6, 2\)"):
+    with pytest.raises(ValueError, match=r"The pretrained autoencoder was fitted on samples "
+                                         r"of shape \(2, 6, 6\), but X holds samples of "
+                                         r"shape \(6, 6, 2\)"):
         PretrainedAEClassifier(other, refit_autoencoder=False, max_epochs=1).fit(X, y)
 
 

@@ -1,5 +1,6 @@
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
-from skae.classifier import unlabeled_mask
+from skae._labels import unlabeled_mask
 
 from .conftest import FAST, FAST_CLASSIFIER
 
@@ -116,9 +117,30 @@ def test_score_refuses_labels_never_seen(few_labels):
     np.testing.assert_array_equal(clf.classes_, np.arange(5))
     with pytest.raises(ValueError, match=r"labels the classifier never saw in fit: \[5, 6"):
         clf.score(X, y)
-    with pytest.raises(ValueError, match=r"never saw in fit: \[-1\].*unlabeled"):
-        clf.score(X, np.where(y < 5, y, -1))
     assert 0 <= clf.score(X[y < 5], y[y < 5]) <= 1
+
+
+def test_score_leaves_unlabeled_rows_out(few_labels):
+    X, y, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
+    partly = np.where(np.arange(len(y)) % 2 == 0, y, -1)
+    assert clf.score(X, partly) == clf.score(X[partly != -1], y[partly != -1])
+    with pytest.raises(ValueError, match="Every row of y is -1"):
+        clf.score(X, np.full_like(y, -1))
+
+
+def test_model_selection_scores_folds_on_their_labeled_rows(few_labels):
+    # Regression: every fold's score was NaN (score refused -1) and the search silently
+    # picked the first candidate.
+    X, _, y_few = few_labels
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "scores are non-finite" warning
+        grid = GridSearchCV(PretrainedAEClassifier(AE, **FAST_CLASSIFIER),
+                            {"freeze_encoder": [True, False]}, cv=2).fit(X, y_few)
+        scores = cross_val_score(PretrainedAEClassifier(AE, **FAST_CLASSIFIER), X, y_few,
+                                 cv=2)
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+    assert np.isfinite(scores).all() and (scores > 0.2).all()
 
 
 def test_rejects_wrong_feature_count_and_nan(few_labels):
@@ -220,8 +242,8 @@ def test_greedy_pretraining_trains_layer_by_layer(few_labels):
 
 def test_greedy_layers_are_the_stacked_network(digits):
     X, _ = digits
-    autoencoder = clone(AE).set_params(tied_weights=True, max_epochs=5)
-    autoencoder._fit(X, pretraining="greedy")
+    autoencoder = clone(AE).set_params(tied_weights=True, max_epochs=5, pretraining="greedy")
+    autoencoder.fit(X)
     first_pair = torch.nn.Sequential(autoencoder.encoder_.layers[0],
                                      autoencoder.decoder_.layers[-1]).eval()
     with torch.no_grad():

@@ -5,11 +5,17 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
 
 from .conftest import FAST, FAST_CLASSIFIER
+from .test_custom_modules import Decoder, Encoder, Head
 
 ESTIMATORS = [
     AutoencoderTransformer(**FAST),
     DenoisingAutoencoder(noise="gaussian", noise_level=0.1, **FAST),
     PretrainedAEClassifier(AutoencoderTransformer(4, **FAST), **FAST_CLASSIFIER),
+    # Users' own modules and their prefixed parameters go through the same checks.
+    AutoencoderTransformer(encoder=Encoder, decoder=Decoder, encoder__width=4,
+                           decoder__width=4, **FAST),
+    PretrainedAEClassifier(AutoencoderTransformer(4, **FAST), head=Head, head__hidden=4,
+                           **FAST_CLASSIFIER),
 ]
 
 

@@ -79,7 +79,7 @@ def test_images_search_dense_and_conv_bodies():
     workbench.split()
     assert workbench.X_train.min() == 0 and workbench.X_train.max() == 1
     grid = workbench.autoencoder_grid()
-    assert {"dense", "conv"} == {params["architecture"][0] for params in grid}
+    assert {"dense", "conv"} == {params["encoder"][0] for params in grid}
     workbench.fit_pca()
     workbench.fit_autoencoder()
     assert workbench.best("AutoencoderTransformer").image_shape == (1, 8, 8)

@@ -245,7 +245,7 @@ def test_batch_iterator_single_row_batches_keep_every_row(seed):
 
 def test_sample_layout_channels_last_round_trip():
     images = np.arange(2 * 4 * 5 * 3, dtype=np.float32).reshape(2, 4, 5, 3)  # (n, H, W, C)
-    layout = SampleLayout("conv", channels_last=True)
+    layout = SampleLayout(3, channels_last=True)
     rows = layout.to_network(layout.flatten(images, reset=True))
     assert layout.sample_shape == (3, 4, 5)
     np.testing.assert_array_equal(rows, images.transpose(0, 3, 1, 2).reshape(2, -1))
@@ -254,14 +254,14 @@ def test_sample_layout_channels_last_round_trip():
 
 def test_sample_layout_flat_rows_keep_their_layout():
     rows = np.arange(2 * 12, dtype=np.float32).reshape(2, 12)
-    layout = SampleLayout("gru", sequence_shape=(4, 3))
+    layout = SampleLayout(2, (4, 3), shape_param="sequence_shape")
     assert layout.flatten(rows, reset=True) is rows
     np.testing.assert_array_equal(layout.from_network(layout.to_network(rows)), rows)
     assert layout.input_shape is None
 
 
 def test_sample_layout_dense_leaves_rows_alone():
-    layout = SampleLayout("dense")
+    layout = SampleLayout(1)
     rows = np.zeros((3, 4), dtype=np.float32)
     assert layout.to_network(layout.flatten(rows, reset=True)) is rows
     assert layout.sample_shape is None

@@ -97,12 +97,31 @@ def test_get_loss_adds_sparsity_only_in_training(sparsity, code_activation, pena
 def test_get_loss_adds_contractive_only_in_training(X, seed):
     torch.manual_seed(seed)
     net = _net(contractive_weight=0.3).initialize()
-    Xt = torch.as_tensor(X)
+    # As in train_step_single: the code is computed from an input that needs its gradient.
+    Xt = torch.as_tensor(X).requires_grad_(True)
     y_pred = net.module_(Xt)
     plain = net.criterion_(y_pred[0], Xt)
     torch.testing.assert_close(net.get_loss(y_pred, None, X=Xt, training=False), plain)
-    expected = plain + 0.3 * contractive(net.module_.encoder, Xt)
+    # The penalty is the encoder's Jacobian, computed here from a separate encoder pass.
+    X_ref = torch.as_tensor(X).requires_grad_(True)
+    expected = plain + 0.3 * contractive(net.module_.encoder(X_ref), X_ref)
     torch.testing.assert_close(net.get_loss(y_pred, None, X=Xt, training=True), expected)
+
+
+def test_contractive_train_step_runs_the_encoder_once_per_batch(X, seed):
+    torch.manual_seed(seed)
+    net = _net(contractive_weight=0.3).initialize()
+    Xt = torch.as_tensor(X[:8])
+    X_ref = Xt.clone().requires_grad_(True)
+    reconstruction, code = net.module_(X_ref)
+    expected = net.criterion_(reconstruction, Xt) + 0.3 * contractive(code, X_ref)
+    calls = []
+    net.module_.encoder.register_forward_hook(lambda *args: calls.append(1))
+    step = net.train_step((Xt, None))
+    assert len(calls) == 1
+    torch.testing.assert_close(step["loss"].detach(), expected.detach())
+    # The caller's batch is left as it was: the step marks a detached view as needing grad.
+    assert not Xt.requires_grad and Xt.grad is None
 
 
 def test_get_loss_without_penalties_is_the_criterion(X, seed):

@@ -70,7 +70,19 @@ class Autoencoder(nn.Module):
         self.sample_shape = None if sample_shape is None else tuple(sample_shape)
 
     def unflatten(self, X):
-        """View flat rows as samples of ``sample_shape`` (a no-op without one)."""
+        """View flat rows as samples of ``sample_shape`` (a no-op without one).
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, n_features)
+            Flat rows.
+
+        Returns
+        -------
+        samples : torch.Tensor
+            The same values, shaped ``(n_samples, *sample_shape)`` as the encoder reads
+            them.
+        """
         return X if self.sample_shape is None else X.reshape(len(X), *self.sample_shape)
 
     def encode(self, X):
@@ -80,6 +92,21 @@ class Autoencoder(nn.Module):
     def decode(self, code):
         X = self.decoder(code)
         return X if self.sample_shape is None else X.reshape(len(X), -1)
+
+    def reconstruct(self, X):
+        """Encode and decode ``X`` without corruption: the reconstruction alone.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, n_features)
+            Flat rows.
+
+        Returns
+        -------
+        reconstruction : torch.Tensor of shape (n_samples, n_features)
+            The decoder's output, flattened.
+        """
+        return self.decode(self.encode(X))
 
     def forward(self, X):
         if self.training and self.corruption is not None:

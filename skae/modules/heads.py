@@ -4,6 +4,7 @@ from itertools import pairwise
 
 from torch import nn
 
+from .bodies import layers_of
 from .dense import _block
 
 
@@ -12,9 +13,9 @@ class MLPHead(nn.Module):
 
     Parameters
     ----------
-    n_inputs : int
+    n_components : int
         Width of the code it reads.
-    n_outputs : int
+    n_classes : int
         Number of classes.
     hidden_layer_sizes : tuple of int, default=()
         Widths of the hidden layers; ``()`` is a single linear layer (softmax regression on
@@ -32,14 +33,14 @@ class MLPHead(nn.Module):
     torch.Size([4, 3])
     """
 
-    def __init__(self, n_inputs, n_outputs, hidden_layer_sizes=(), activation="relu",
+    def __init__(self, n_components, n_classes, hidden_layer_sizes=(), activation="relu",
                  dropout=0.0):
         super().__init__()
-        widths = [n_inputs, *hidden_layer_sizes]
+        widths = [n_components, *hidden_layer_sizes]
         layers = [nn.Dropout(dropout)] if dropout else []
         layers += [_block(nn.Linear(n_in, n_out), activation, dropout, batch_norm=False)
                    for n_in, n_out in pairwise(widths)]
-        layers.append(nn.Linear(widths[-1], n_outputs))
+        layers.append(nn.Linear(widths[-1], n_classes))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, code):
@@ -47,7 +48,7 @@ class MLPHead(nn.Module):
 
 
 class EncoderClassifier(nn.Module):
-    """An encoder, optionally with its leading layers frozen, followed by a head.
+    """An encoder, all or some of it frozen, followed by a head.
 
     Frozen layers neither learn (their parameters do not require gradients) nor change in
     training mode: they stay in evaluation mode, so batch-norm statistics and dropout are
@@ -56,14 +57,14 @@ class EncoderClassifier(nn.Module):
     Parameters
     ----------
     encoder : torch.nn.Module
-        Maps inputs to codes; its ``layers`` attribute (a ``torch.nn.Sequential``) lists
-        the layers that ``n_frozen`` counts.
+        Maps inputs to codes.
     head : torch.nn.Module
         Maps codes to logits.
     code_transform : torch.nn.Module or None, default=None
         Applied to the encoder's output before the head (e.g. :class:`TopK`).
-    n_frozen : int, default=0
-        Number of leading encoder layers to freeze.
+    freeze : bool or int, default=False
+        False: the whole encoder learns; True: none of it does; an int: the number of
+        leading layers of the encoder's ``layers`` (a ``torch.nn.Sequential``) to freeze.
     sample_shape : tuple of int or None, default=None
         When given, inputs come as flat rows that the encoder reads as samples of this
         shape, as in :class:`Autoencoder`.
@@ -72,32 +73,33 @@ class EncoderClassifier(nn.Module):
     --------
     >>> import torch
     >>> from skae.modules import DenseEncoder, EncoderClassifier, MLPHead
-    >>> model = EncoderClassifier(DenseEncoder(6, 2, (4,)), MLPHead(2, 3), n_frozen=1)
+    >>> model = EncoderClassifier(DenseEncoder(6, 2, (4,)), MLPHead(2, 3), freeze=1)
     >>> model(torch.zeros(5, 6)).shape
     torch.Size([5, 3])
     >>> [p.requires_grad for p in model.encoder.parameters()]
     [False, False, True, True]
     """
 
-    def __init__(self, encoder, head, code_transform=None, n_frozen=0, sample_shape=None):
+    def __init__(self, encoder, head, code_transform=None, freeze=False, sample_shape=None):
         super().__init__()
-        n_layers = len(encoder.layers)
-        if not 0 <= n_frozen <= n_layers:
-            raise ValueError(
-                f"Cannot freeze {n_frozen} layers of an encoder with {n_layers} layers; "
-                f"pass a number from 0 to {n_layers}, or True to freeze them all."
-            )
         self.encoder = encoder
         self.head = head
         self.code_transform = code_transform
-        self.n_frozen = n_frozen
+        self.freeze = freeze
         self.sample_shape = None if sample_shape is None else tuple(sample_shape)
         for parameter in self._frozen().parameters():
             parameter.requires_grad_(False)
         self.train(self.training)
 
     def _frozen(self):
-        return self.encoder.layers[:self.n_frozen]
+        if isinstance(self.freeze, bool):
+            return self.encoder if self.freeze else nn.Sequential()
+        layers = layers_of(self.encoder, "encoder", f"freeze_encoder={self.freeze}")
+        if not 0 <= self.freeze <= len(layers):
+            raise ValueError(
+                f"Cannot freeze {self.freeze} layers of an encoder with {len(layers)} "
+                f"layers; pass a number from 0 to {len(layers)}, or True to freeze them all.")
+        return layers[:self.freeze]
 
     def train(self, mode=True):
         super().train(mode)

@@ -1,0 +1,240 @@
+"""The built-in bodies (dense, conv, lstm, gru) as one table, and how any body is built.
+
+A *body* is an encoder class and the decoder class that mirrors it, plus what the estimators
+need to know to feed them: how many dimensions one sample has as the network reads it, which
+parameter gives that shape for flat rows, and how to say what input the body takes. Adding a
+body is adding one :class:`Body` to :data:`BODIES`.
+
+Any ``torch.nn.Module`` class can serve as an encoder, decoder or head: :func:`build_module`
+makes it from the user's keyword arguments, and fills in the constructor arguments that skae
+knows and the user did not set (``n_features``, ``n_components``, ``sample_shape``, ...).
+"""
+
+import copy
+import inspect
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from .conv import ConvDecoder, ConvEncoder
+from .dense import DenseDecoder, DenseEncoder
+from .recurrent import RecurrentDecoder, RecurrentEncoder
+
+
+@dataclass(frozen=True)
+class Body:
+    """A built-in encoder and decoder, and the input they read.
+
+    Parameters
+    ----------
+    encoder, decoder : type
+        ``torch.nn.Module`` classes. Both take the sample's shape (``shape_param``, or
+        ``n_features`` for flat rows) and ``n_components`` first.
+    rank : int
+        Dimensions of one sample as the network reads it: 1 for flat rows, 2 for
+        ``(timesteps, features)``, 3 for ``(channels, height, width)``.
+    shape_param : str or None
+        The estimator parameter (and constructor argument) giving one sample's shape when
+        samples come as flat rows; None for flat-row bodies.
+    expected : str
+        How ``X`` must come, completing "``encoder='<name>'`` takes ...".
+    options : tuple of str
+        The estimator parameters passed on to both constructors.
+    fixed : dict
+        Constructor arguments that the body itself sets (e.g. the recurrent cell).
+    tieable : bool
+        Whether the decoder can reuse the encoder's transposed weights.
+
+    Examples
+    --------
+    >>> from skae.modules.bodies import BODIES
+    >>> BODIES["conv"].rank, BODIES["conv"].shape_param
+    (3, 'image_shape')
+    """
+
+    encoder: type
+    decoder: type
+    rank: int
+    shape_param: str | None
+    expected: str
+    options: tuple
+    fixed: dict = field(default_factory=dict)
+    tieable: bool = False
+
+    def kwargs(self, settings, sample_shape, n_features):
+        """Constructor arguments common to the encoder and decoder, from the settings."""
+        first = {"n_features": n_features} if self.shape_param is None else {
+            self.shape_param: sample_shape}
+        return {**first, **{name: settings[name] for name in self.options}, **self.fixed}
+
+
+_RECURRENT = dict(
+    rank=2, shape_param="sequence_shape",
+    expected="sequences as a 3-D array (n_samples, timesteps, features) or as flat rows with "
+             "sequence_shape=(timesteps, features)",
+    options=("rnn_hidden_size", "rnn_num_layers", "bidirectional", "dropout"),
+)
+
+BODIES = {
+    "dense": Body(
+        DenseEncoder, DenseDecoder, rank=1, shape_param=None,
+        expected="2-D X (n_samples, n_features); flatten images with X.reshape(len(X), -1) "
+                 "or use encoder='conv'",
+        options=("hidden_layer_sizes", "activation", "dropout", "batch_norm"), tieable=True),
+    "conv": Body(
+        ConvEncoder, ConvDecoder, rank=3, shape_param="image_shape",
+        expected="images as a 4-D array (n_samples, channels, height, width), or "
+                 "(n_samples, height, width, channels) with channels_last=True, or as flat "
+                 "rows with image_shape=(channels, height, width)",
+        options=("conv_channels", "kernel_size", "activation", "batch_norm", "dropout")),
+    "lstm": Body(RecurrentEncoder, RecurrentDecoder, fixed={"cell": "lstm"}, **_RECURRENT),
+    "gru": Body(RecurrentEncoder, RecurrentDecoder, fixed={"cell": "gru"}, **_RECURRENT),
+}
+
+
+def build_module(role, spec, kwargs, inferred):
+    """Build an encoder, decoder or head from a class or instance and keyword arguments.
+
+    Parameters
+    ----------
+    role : str
+        'encoder', 'decoder' or 'head': the parameter's name, used in error messages.
+    spec : type or torch.nn.Module
+        A ``torch.nn.Module`` class, built with ``kwargs``; or an instance, deep-copied so
+        that training leaves the caller's module untouched.
+    kwargs : dict
+        Keyword arguments the user set (the ``<role>__<name>`` parameters).
+    inferred : dict
+        Values skae knows (e.g. ``n_features``, ``n_components``): passed to a class whose
+        constructor takes a parameter of that name (or ``**kwargs``), unless ``kwargs``
+        sets it.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        A new module.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from skae.modules.bodies import build_module
+    >>> class Encoder(nn.Module):
+    ...     def __init__(self, n_features, n_components, width=8):
+    ...         super().__init__()
+    ...         self.layers = nn.Sequential(nn.Linear(n_features, width), nn.ReLU(),
+    ...                                     nn.Linear(width, n_components))
+    ...     def forward(self, X):
+    ...         return self.layers(X)
+    >>> build_module("encoder", Encoder, {"width": 4}, {"n_features": 6, "n_components": 2})
+    Encoder(
+      (layers): Sequential(
+        (0): Linear(in_features=6, out_features=4, bias=True)
+        (1): ReLU()
+        (2): Linear(in_features=4, out_features=2, bias=True)
+      )
+    )
+    """
+    if isinstance(spec, nn.Module):
+        if kwargs:
+            raise ValueError(
+                f"{role}__{next(iter(kwargs))} was set, but {role} is a module instance, "
+                f"which is used as it is; pass its class as {role} to build it with "
+                f"{role}__* arguments.")
+        return copy.deepcopy(spec)
+    if not (isinstance(spec, type) and issubclass(spec, nn.Module)):
+        raise TypeError(
+            f"{role} must be a built-in body name, a torch.nn.Module subclass or a "
+            f"torch.nn.Module instance; got {spec!r}.")
+    parameters = inspect.signature(spec).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    filled = {name: value for name, value in inferred.items()
+              if (takes_any or name in parameters) and name not in kwargs}
+    try:
+        return spec(**filled, **kwargs)
+    except TypeError as exc:
+        raise TypeError(
+            f"Could not build {role}={spec.__name__} with arguments "
+            f"{sorted({**filled, **kwargs})}: {exc}. Set its arguments as {role}__<name> "
+            f"parameters; skae fills in {sorted(inferred)} where the constructor takes them."
+        ) from exc
+
+
+def layers_of(module, role, purpose):
+    """The ordered ``layers`` of a module, or a ValueError saying why ``purpose`` needs them.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        An encoder or decoder.
+    role : str
+        'encoder' or 'decoder', for the message.
+    purpose : str
+        What needs the layers, for the message (e.g. "freeze_encoder=2").
+
+    Returns
+    -------
+    layers : torch.nn.Sequential
+        The module's ``layers``.
+
+    Examples
+    --------
+    >>> from skae.modules import DenseEncoder
+    >>> from skae.modules.bodies import layers_of
+    >>> len(layers_of(DenseEncoder(6, 2, (4,)), "encoder", "freezing"))
+    2
+    """
+    layers = getattr(module, "layers", None)
+    if not isinstance(layers, nn.Sequential):
+        raise ValueError(
+            f"{purpose} needs the {role}'s layers in order, but {type(module).__name__} has "
+            f"no 'layers' attribute holding a torch.nn.Sequential. Give it one (its forward "
+            f"then returns self.layers(X)), or do without {purpose}.")
+    return layers
+
+
+def check_autoencoder(module, rows, n_components):
+    """Run an autoencoder on a few rows and say clearly which part returned a wrong shape.
+
+    Parameters
+    ----------
+    module : Autoencoder
+        The autoencoder, in the mode to check it in (evaluation, usually).
+    rows : torch.Tensor of shape (n_rows, n_features)
+        A few flat rows of the training data.
+    n_components : int
+        The code width the encoder must return.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.modules import Autoencoder, DenseDecoder, DenseEncoder
+    >>> from skae.modules.bodies import check_autoencoder
+    >>> check_autoencoder(Autoencoder(DenseEncoder(6, 2), DenseDecoder(5, 2)),
+    ...                   torch.zeros(2, 6), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: The decoder returned (5,) values per sample, but samples have 6: it must \
+rebuild the encoder's input.
+    """
+    with torch.no_grad():
+        code = _run_part("encoder", module.encode, rows, "read samples as X holds them")
+        if tuple(code.shape) != (len(rows), n_components):
+            raise ValueError(
+                f"The encoder returned codes of shape {tuple(code.shape)} for {len(rows)} "
+                f"samples, but n_components={n_components}: it must return (n_samples, "
+                "n_components).")
+        reconstruction = _run_part("decoder", module.decode, code,
+                                   f"read codes of n_components={n_components}")
+    if reconstruction.shape != rows.shape:
+        raise ValueError(
+            f"The decoder returned {tuple(reconstruction.shape[1:])} values per sample, but "
+            f"samples have {rows.shape[1]}: it must rebuild the encoder's input.")
+
+
+def _run_part(role, function, batch, must):
+    try:
+        return function(batch)
+    except RuntimeError as exc:
+        raise ValueError(f"The {role} failed on a batch of two samples: {exc}. It must {must} "
+                         "(see the module protocol in skae.modules).") from exc
