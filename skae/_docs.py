@@ -298,4 +298,8 @@ CLASSIFIER_ATTRIBUTES = """\
 
     net_ : skorch.NeuralNet
         The fitted skorch net of the fine-tuned encoder and head.
+
+    layout_ : object
+        How samples arrive and how the encoder reads them: the pretrained autoencoder's,
+        which ``X`` must follow.
 """
