@@ -43,10 +43,11 @@ def code_transform(sparsity, sparsity_target, n_components):
 
 
 @contextmanager
-def evaluating(module):
-    """Run a block with ``module`` in evaluation mode, restoring every submodule's mode."""
+def evaluating(module, training=False):
+    """Run a block with ``module`` in evaluation (or ``training``) mode, then restore the
+    mode every submodule had."""
     modes = [(m, m.training) for m in module.modules()]
-    module.eval()
+    module.train(training)
     try:
         yield module
     finally:

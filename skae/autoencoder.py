@@ -359,8 +359,8 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         X = self._validate_X(X, reset=False, layout=self.layout_)
         corruption = self.net_.module_.corruption
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-        with seeded_torch(seed, self.net_.device), evaluating(corruption):
-            corruption.train()
+        # A corruption only corrupts in training mode.
+        with seeded_torch(seed, self.net_.device), evaluating(corruption, training=True):
             noisy = self._map_batches(corruption, X)
         return self.layout_.from_network(noisy)
 
