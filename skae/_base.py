@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.decomposition import PCA
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.history import History
@@ -19,7 +21,7 @@ from torch import nn
 from ._data import SampleLayout, map_batches, to_tensor
 from ._net import AutoencoderNet
 from ._training import INFERENCE_BATCH_SIZE, BaseNeuralEstimator, rolled_back_on_error
-from .modules import Autoencoder, TopK
+from .modules import Autoencoder, LinearPath, TopK
 from .modules.bodies import BODIES, build_module, check_autoencoder, layers_of
 from .modules.dense import ACTIVATIONS
 
@@ -33,6 +35,27 @@ def positive_ints(name, value):
     if any(not isinstance(s, Integral) or isinstance(s, bool) or s < 1 for s in sizes):
         raise ValueError(f"{name} must hold positive integers, got {value!r}.")
     return sizes
+
+
+def auto_hidden_layer_sizes(n_features, n_components):
+    """``hidden_layer_sizes='auto'``: two layers, the first the power of two at or above
+    ``n_features`` (within 32 to 512), the second half as wide but at least twice
+    ``n_components`` (and no wider than the first)."""
+    first = int(np.clip(2 ** np.ceil(np.log2(n_features)), 32, 512))
+    return first, min(first, max(first // 2, 2 * n_components))
+
+
+def pca_start(X, n_components, random_state):
+    """PCA's ``components_`` (zero rows beyond the data's rank) and ``mean_`` for ``X``,
+    as float32 tensors: where an autoencoder's linear paths start."""
+    X = np.asarray(X, dtype=np.float64)
+    components = np.zeros((n_components, X.shape[1]))
+    n_kept = min(n_components, *X.shape) if len(X) > 1 else 0
+    if n_kept:
+        pca = PCA(n_kept, random_state=random_state).fit(X)
+        components[:n_kept] = pca.components_
+    return (torch.as_tensor(components, dtype=torch.float32),
+            torch.as_tensor(X.mean(axis=0), dtype=torch.float32))
 
 
 def code_transform(sparsity, sparsity_target, n_components):
@@ -69,7 +92,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         "encoder": MODULE,
         "decoder": [*MODULE, None],
         "pretraining": [StrOptions({"joint", "greedy"})],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "linear_path": ["boolean", StrOptions({"auto"})],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"),
+                               StrOptions({"auto"})],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "output_activation": [StrOptions({"auto", *ACTIVATIONS})],
         "loss": [StrOptions(set(LOSSES))],
@@ -126,14 +151,39 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         return SampleLayout(None, getattr(self, param), self.channels_last, param,
                             "X", name)
 
+    def _linear_path(self):
+        """Whether the encoder and decoder get a linear path that starts at PCA."""
+        built_in = isinstance(self.encoder, str) and (
+            self.decoder is None or isinstance(self.decoder, str))
+        conflicts = {
+            "a linear reconstruction (output_activation='identity' or 'auto' with loss="
+            "'mse')": self._output_activation() != "identity",
+            "pretraining='joint' (greedy pretraining trains the layers apart from it)":
+                self.pretraining != "joint",
+            "codes without an activation (sparsity='kl' squashes them into (0, 1))":
+                self.sparsity == "kl",
+        }
+        if self.linear_path == "auto":
+            return built_in and not any(conflicts.values()) and self.sparsity is None
+        for needed, conflict in conflicts.items():
+            if self.linear_path and conflict:
+                raise ValueError(f"linear_path=True needs {needed}; set linear_path=False "
+                                 "or 'auto'.")
+        return bool(self.linear_path)
+
+    def _hidden_layer_sizes(self, n_features):
+        if isinstance(self.hidden_layer_sizes, str) and self.hidden_layer_sizes == "auto":
+            return auto_hidden_layer_sizes(n_features, self.n_components)
+        return positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
+
     def _build_body(self, role, spec, n_features, sample_shape, built_in):
         """The encoder or decoder: a built-in body by name, or the user's module."""
         kwargs = self._module_kwargs(role)
         if isinstance(spec, str):
             body = BODIES[spec]
-            settings = dict(self.get_params(deep=False), hidden_layer_sizes=positive_ints(
-                "hidden_layer_sizes", self.hidden_layer_sizes), conv_channels=tuple(
-                self.conv_channels))
+            settings = dict(self.get_params(deep=False),
+                            hidden_layer_sizes=self._hidden_layer_sizes(n_features),
+                            conv_channels=tuple(self.conv_channels))
             known = {**body.kwargs(settings, sample_shape, n_features),
                      "n_components": self.n_components, **built_in}
             return build_module(role, getattr(body, role), kwargs, known)
@@ -155,10 +205,17 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         decoder = self._build_body("decoder", decoder, n_features, shape, {
             "output_activation": self._output_activation(),
             "tied_to": encoder if self.tied_weights else None})
+        linear_path = self._linear_path()
+        if linear_path:
+            encoder = LinearPath(encoder, n_features, self.n_components)
+            decoder = LinearPath(decoder, self.n_components, n_features)
         module = Autoencoder(encoder, decoder, corruption=self._build_corruption(X),
                              code_transform=code_transform(self.sparsity, self.sparsity_target,
                                                            self.n_components),
                              sample_shape=shape)
+        if linear_path:
+            module.start_at(*pca_start(X, self.n_components,
+                                       int(torch.randint(2**31 - 1, ()))))
         with evaluating(module):
             check_autoencoder(module, to_tensor(X[:2], np.float32), self.n_components)
         return module
@@ -226,7 +283,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                            for j, row in enumerate(net.history))
             with evaluating(shallow):
                 inputs = map_batches(shallow.encode, inputs, INFERENCE_BATCH_SIZE, net.device)
-        # The shallow nets trained the stack's own layers in place.
+        # The shallow nets trained the stack's own layers in place, and left them in the
+        # mode of their last step; give them the stack's.
+        module.train(module.training)
         net = self._train_net(AutoencoderNet, module, X, epochs=0, seed=seed,
                               criterion=LOSSES[self.loss], **self._penalties())
         net.history = history
@@ -267,6 +326,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         """The fitted decoder (a ``torch.nn.Module``), usable on its own."""
         check_is_fitted(self)
         return self.net_.module_.decoder
+
+    @property
+    def corruption_(self):
+        """The corruption applied to inputs in training (a ``torch.nn.Module``), or None."""
+        check_is_fitted(self)
+        return self.net_.module_.corruption
 
     @property
     def _n_features_out(self):

@@ -88,6 +88,40 @@ class BatchIterator:
             yield X[rows], None if y is None else y[rows]
 
 
+class SemiSupervisedBatches(BatchIterator):
+    """Training batches for semi-supervised learning: all rows, topped up with labeled ones.
+
+    A pass visits every row of the dataset once in a fresh order, ``batch_size`` rows a
+    step (labeled or not, their label ``-1`` when unlabeled), and adds to every step
+    ``batch_size // 8`` labeled rows drawn from a cycle of fresh permutations of the labeled
+    rows. With 100 labels among 10,000 rows, every step still sees labeled rows.
+
+    Parameters
+    ----------
+    dataset : TensorDataset
+        Rows and integer labels, ``-1`` for unlabeled rows.
+    batch_size : int
+    shuffle : bool, default=True
+        Ignored: training passes are always shuffled.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=True):
+        super().__init__(dataset, batch_size, shuffle=True)
+
+    def __iter__(self):
+        X, y = self.dataset.X, self.dataset.y
+        labeled = torch.nonzero(y >= 0).flatten()
+        n_labeled = min(len(labeled), max(1, self.batch_size // 8))
+        cycle = labeled[torch.randperm(len(labeled)).to(X.device)]
+        order = torch.randperm(len(X)).to(X.device)
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            if n_labeled and len(cycle) < n_labeled:
+                cycle = torch.cat([cycle, labeled[torch.randperm(len(labeled)).to(X.device)]])
+            rows = torch.cat([order[start:start + self.batch_size], cycle[:n_labeled]])
+            cycle = cycle[n_labeled:]
+            yield X[rows], y[rows]
+
+
 class TensorSplit:
     """Hold out a random fraction of a :class:`TensorDataset` for validation.
 

@@ -30,14 +30,34 @@ None, default=None
         network (the classic deep-network initialisation; it needs encoder and decoder with
         mirrored ``layers``, as the dense and conv bodies have).
 
-    hidden_layer_sizes : int or tuple of int, default=(64,)
+    linear_path : bool or 'auto', default='auto'
+        Whether a linear map runs beside the encoder and another beside the decoder, both
+        set at ``fit`` to PCA's solution on ``X``, while a gate that starts at 0 switches
+        the encoder's and decoder's own output in. Training so starts exactly where PCA
+        ends, and the network learns what PCA misses. With early stopping, the starting
+        point is the first validation score to beat, so the fitted model reconstructs the
+        held-out rows at least as well as ``PCA(n_components)``. 'auto' turns it on for the
+        built-in bodies trained jointly with a linear reconstruction (``output_activation``
+        'identity', e.g. ``loss='mse'``) and no sparsity; True also adds it to modules of
+        your own. ``encoder_`` and ``decoder_`` are then :class:`skae.modules.LinearPath`
+        modules wrapping the body.
+
+    hidden_layer_sizes : int, tuple of int or 'auto', default='auto'
         Widths of the encoder's hidden layers, from the input towards the code. The decoder
         mirrors them (the symmetric "sandwich" of a stacked autoencoder). ``()`` gives a
-        single-layer encoder and decoder. Used by the dense body.
+        single-layer encoder and decoder. 'auto' gives two layers: the power of two at or
+        above ``n_features`` (between 32 and 512), then half of it but at least twice
+        ``n_components`` (e.g. (512, 256) for 784 pixels, (64, 32) for 64). Used by the
+        dense body.
 
     conv_channels : tuple of int, default=(32, 64)
         Output channels of the encoder's convolutions (the conv body); each halves
-        the height and width. The decoder mirrors them.
+        the height and width. The decoder mirrors them. For images the defaults so give,
+        with ``encoder='conv'``: two 3x3 stride-2 convolutions of 32 and 64 channels, a
+        dense code layer, the mirrored transposed convolutions, the PCA-initialised linear
+        path beside them, and the 'auto' batch size, epochs and early stopping. The
+        default ``encoder='dense'`` reads images only as flat rows (``X.reshape(len(X),
+        -1)``), with 'auto' hidden layers.
 
     kernel_size : int, default=3
         Side of the square convolution kernels (the conv body).
@@ -161,6 +181,22 @@ default='relu'
 
     dropout : float, default=0.0
         Dropout probability on the code and after every hidden layer of the built-in head.
+
+    reconstruction_weight : float, default=1.0
+        Weight of the reconstruction loss of every row, labeled or not, during fine-tuning
+        (step c): the pretrained decoder stays on as an auxiliary head, so the encoder
+        keeps learning from the unlabeled rows. The loss is the autoencoder's, on its
+        corrupted input for a denoising autoencoder.
+
+    consistency_weight : float, default=1.0
+        Weight of the consistency term of every row during fine-tuning: the predictions on
+        the rows corrupted as the denoising autoencoder corrupts them must agree with the
+        confident (probability 0.95 or more) predictions on the clean rows, as in
+        FixMatch. Without a denoising autoencoder the two coincide and the term
+        only sharpens confident predictions (pseudo-labelling).
+        With both weights at 0, fine-tuning is plain: cross-entropy on the labeled rows
+        alone. Otherwise every step takes ``batch_size`` rows of all and tops them up with
+        ``batch_size // 8`` labeled rows, and an epoch is one pass over all rows.
 """
 
 NOISE_PARAMS = """\
@@ -192,17 +228,20 @@ TRAINING_PARAMS = """\
     weight_decay : float, default=0.0
         L2 penalty on the weights, applied by the optimiser.
 
-    batch_size : int, default=64
-        Rows per mini-batch.
+    batch_size : int or 'auto', default='auto'
+        Rows per mini-batch. 'auto': the power of two nearest a 64th of the training rows,
+        between 16 and 256 (128 for 8,000 rows).
 
-    max_epochs : int, default=100
-        Maximum number of passes over the training data.
+    max_epochs : int or 'auto', default='auto'
+        Maximum number of passes over the training data. 'auto': about 10,000 optimiser
+        steps at that batch size, between 50 and 200 epochs.
 
-    early_stopping : bool, default=False
+    early_stopping : bool or 'auto', default='auto'
         Whether to hold out ``validation_fraction`` of the rows and stop when the validation
         loss has not improved by ``tol`` for ``n_iter_no_change`` epochs, then restore the best
-        weights. When False, training stops when the training loss has not improved by ``tol``
-        for ``n_iter_no_change`` epochs (as in ``MLPClassifier``).
+        weights (the starting weights included). When False, training stops when the
+        training loss has not improved by ``tol`` for ``n_iter_no_change`` epochs (as in
+        ``MLPClassifier``). 'auto' holds out rows when at least 10 would be held out.
 
     validation_fraction : float, default=0.1
         Share of rows held out for early stopping.
@@ -249,8 +288,8 @@ FITTED_ATTRIBUTES = """\
         Training loss (with penalties) of every epoch.
 
     validation_scores_ : list of float or None
-        Minus the validation reconstruction loss of every epoch with
-        ``early_stopping=True``; None otherwise.
+        Minus the validation reconstruction loss of every epoch when rows were held out
+        (early stopping); None otherwise.
 
     n_iter_ : int
         Number of epochs run, over every call of ``fit`` (with ``warm_start``) and
@@ -290,8 +329,8 @@ CLASSIFIER_ATTRIBUTES = """\
         Fine-tuning cross-entropy of every epoch.
 
     validation_scores_ : list of float or None
-        Minus the validation cross-entropy of every epoch with ``early_stopping=True``;
-        None otherwise.
+        Minus the validation cross-entropy of every epoch when rows were held out (early
+        stopping); None otherwise.
 
     n_iter_ : int
         Number of fine-tuning epochs run.

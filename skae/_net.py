@@ -1,13 +1,18 @@
 """skorch nets used by skae estimators: tensor batches, reconstruction loss with penalties."""
 
 import math
+from copy import deepcopy
 
 import torch
+import torch.nn.functional as F
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
+from skorch.dataset import get_len
 
 from ._data import as_dataset
-from .penalties import contractive, kl_sparsity, l1_activity
+from .penalties import consistency, contractive, kl_sparsity, l1_activity
+
+RECONSTRUCTION_LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 
 
 class DivergenceGuard(Callback):
@@ -23,6 +28,32 @@ class DivergenceGuard(Callback):
                 f"diverged. Try a lower lr (it is {net.lr}), scale the input (e.g. with "
                 "StandardScaler) or a smaller batch_size."
             )
+
+
+class EarlyStoppingFromStart(EarlyStopping):
+    """skorch's ``EarlyStopping`` that counts the weights training starts from as epoch 0.
+
+    With ``load_best``, the validation loss of the starting weights is the first score to
+    beat: a run that never beats it by ``threshold`` ends with the weights it started
+    from. An autoencoder that starts at PCA's solution so ends no worse than PCA on the
+    held-out rows, and a warm start never ends worse than it began.
+    """
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        if not self.load_best or self.monitor != "valid_loss":
+            return
+        _, dataset_valid = net.get_split_datasets(X, y)
+        if dataset_valid is None:
+            return
+        total, count = 0.0, 0
+        for batch in net.get_iterator(dataset_valid, training=False):
+            n_rows = get_len(batch[0])
+            total += net.validation_step(batch)["loss"].item() * n_rows
+            count += n_rows
+        self.dynamic_threshold_ = self._calc_new_threshold(total / count)
+        self.best_model_weights_ = deepcopy(net.module_.state_dict())
+        self.best_epoch_ = 0
 
 
 class TensorNet(NeuralNet):
@@ -92,4 +123,51 @@ class AutoencoderNet(TensorNet):
             loss = loss + self.sparsity_weight * kl_sparsity(code, self.sparsity_target)
         if self.contractive_weight:
             loss = loss + self.contractive_weight * contractive(code, X)
+        return loss
+
+
+class SemiSupervisedNet(TensorNet):
+    """Net for classifiers: cross-entropy on the labeled rows, and in training the
+    reconstruction and consistency terms of every row.
+
+    Targets are class indices, ``-1`` for unlabeled rows. In training mode a module that
+    keeps its decoder returns ``(logits, reconstruction, noisy_logits)`` (see
+    :class:`skae.modules.EncoderClassifier`), and the training loss is::
+
+        cross_entropy(labeled rows)
+        + reconstruction_weight * reconstruction_loss(reconstruction, X)
+        + consistency_weight * consistency(logits, noisy_logits)
+
+    Otherwise the module returns logits and the loss is the labeled rows' cross-entropy
+    (the validation loss always is).
+
+    Parameters
+    ----------
+    reconstruction_loss : {'mse', 'bce'}, default='mse'
+        Loss between the reconstruction and the clean rows (the autoencoder's).
+    reconstruction_weight, consistency_weight : float, default=0.0
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(self, *args, reconstruction_loss="mse", reconstruction_weight=0.0,
+                 consistency_weight=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reconstruction_loss = reconstruction_loss
+        self.reconstruction_weight = reconstruction_weight
+        self.consistency_weight = consistency_weight
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        logits, *extra = y_pred if isinstance(y_pred, tuple) else (y_pred,)
+        labeled = y_true >= 0
+        # Mean over the labeled rows; a batch without any adds nothing (but keeps the graph).
+        loss = (self.criterion_(logits[labeled], y_true[labeled]) if labeled.any()
+                else logits.sum() * 0.0)
+        if training and extra:
+            reconstruction, noisy_logits = extra
+            if self.reconstruction_weight:
+                loss = loss + self.reconstruction_weight * RECONSTRUCTION_LOSSES[
+                    self.reconstruction_loss](reconstruction, X)
+            if self.consistency_weight:
+                loss = loss + self.consistency_weight * consistency(logits, noisy_logits)
         return loss

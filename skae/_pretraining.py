@@ -12,9 +12,9 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
-from .autoencoder import AutoencoderTransformer
+from .autoencoder import DenoisingAutoencoder
 
-DEFAULT_AUTOENCODER = dict(n_components=32, hidden_layer_sizes=(256,), max_epochs=50)
+DEFAULT_AUTOENCODER = dict(n_components=32)
 
 
 def autoencoder_param(classifier):
@@ -28,7 +28,7 @@ def autoencoder_param(classifier):
                 f"{type(autoencoder).__name__}.")
         return autoencoder
     if classifier.autoencoder is None:
-        return AutoencoderTransformer(**DEFAULT_AUTOENCODER, device=classifier.device,
+        return DenoisingAutoencoder(**DEFAULT_AUTOENCODER, device=classifier.device,
                                       verbose=classifier.verbose)
     return classifier.autoencoder
 

@@ -16,17 +16,21 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import ProgressBar
 from skorch.utils import noop
 from torch import nn
 
 from ._data import BatchIterator, TensorSplit, map_batches
-from ._net import DivergenceGuard
+from ._net import DivergenceGuard, EarlyStoppingFromStart
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 # Fixed: every inference batch is padded to this size (see map_batches).
 INFERENCE_BATCH_SIZE = 512
 _MAX_SEED = np.iinfo(np.int32).max
+# early_stopping='auto' holds out rows when at least this many would be held out.
+AUTO_MIN_VALIDATION_ROWS = 10
+# max_epochs='auto' aims at about this many optimizer steps (within 50 to 200 epochs).
+AUTO_STEPS = 10_000
 
 
 def _resolve_device(device):
@@ -108,9 +112,9 @@ class BaseNeuralEstimator(BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -218,15 +222,41 @@ class BaseNeuralEstimator(BaseEstimator):
 
     # -- the training run ----------------------------------------------------------------
 
-    def _make_callbacks(self, incremental):
+    def _schedule(self, n_samples):
+        """``batch_size``, ``max_epochs`` and ``early_stopping``, 'auto' resolved for
+        ``n_samples`` training rows (see the parameters' documentation)."""
+        early_stopping = self.early_stopping
+        if early_stopping == "auto":
+            early_stopping = self._auto_early_stopping(n_samples)
+        n_train = n_samples * (1 - self.validation_fraction) if early_stopping else n_samples
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = int(np.clip(2 ** round(np.log2(max(n_train, 1) / 64)), 16, 256))
+        max_epochs = self.max_epochs
+        if max_epochs == "auto":
+            max_epochs = self._auto_max_epochs(max(1, -(-int(n_train) // batch_size)))
+        return dict(batch_size=batch_size, max_epochs=max_epochs,
+                    early_stopping=bool(early_stopping))
+
+    def _auto_early_stopping(self, n_samples):
+        return n_samples * self.validation_fraction >= AUTO_MIN_VALIDATION_ROWS
+
+    def _auto_max_epochs(self, steps_per_epoch):
+        return int(np.clip(-(-AUTO_STEPS // steps_per_epoch), 50, 200))
+
+    def _stops_on_training_loss(self):
+        """Whether training without held-out rows stops when the training loss stalls."""
+        return True
+
+    def _make_callbacks(self, incremental, early_stopping):
         """skae's callbacks, then the user's, used as given (as skorch does)."""
         callbacks = [("divergence_guard", DivergenceGuard())]
-        if not incremental:
+        if not incremental and (early_stopping or self._stops_on_training_loss()):
             # patience n + 1: MLPClassifier stops after more than n epochs without improvement.
-            callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss" if self.early_stopping else "train_loss",
+            callbacks.append(("early_stopping", EarlyStoppingFromStart(
+                monitor="valid_loss" if early_stopping else "train_loss",
                 patience=self.n_iter_no_change + 1, threshold=self.tol, threshold_mode="abs",
-                load_best=self.early_stopping, sink=print if self.verbose else noop,
+                load_best=early_stopping, sink=print if self.verbose else noop,
             )))
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
@@ -236,33 +266,35 @@ class BaseNeuralEstimator(BaseEstimator):
         """``n`` seeds for torch, drawn from ``random_state``."""
         return [int(s) for s in check_random_state(self.random_state).randint(_MAX_SEED, size=n)]
 
-    def _make_net(self, net_class, module, seed, *, incremental=False, stratify=False,
-                  criterion=nn.MSELoss, **net_params):
+    def _make_net(self, net_class, module, seed, schedule, *, incremental=False,
+                  stratify=False, criterion=nn.MSELoss, **net_params):
         """A ``net_class`` configured from the training parameters, not yet initialised.
 
-        An ``incremental`` net (``partial_fit``) neither holds out rows nor stops early.
+        ``schedule`` is :meth:`_schedule`'s. An ``incremental`` net (``partial_fit``)
+        neither holds out rows nor stops early.
         """
         optimizer_params = {"optimizer__weight_decay": self.weight_decay}
         if self.optimizer == "sgd":
             optimizer_params["optimizer__momentum"] = self.momentum
-        held_out = self.early_stopping and not incremental
+        held_out = schedule["early_stopping"] and not incremental
+        # net_params may replace the training iterator (semi-supervised batches).
+        net_params = {"iterator_train": BatchIterator, "iterator_train__shuffle": True,
+                      **net_params}
         return net_class(
             module=module,
             criterion=criterion,
             optimizer=OPTIMIZERS[self.optimizer],
             lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=BatchIterator,
-            iterator_train__shuffle=True,
+            max_epochs=schedule["max_epochs"],
+            batch_size=schedule["batch_size"],
             iterator_valid=BatchIterator,
             train_split=(TensorSplit(self.validation_fraction, seed=seed, stratify=stratify)
                          if held_out else None),
-            callbacks=self._make_callbacks(incremental),
+            callbacks=self._make_callbacks(incremental, schedule["early_stopping"]),
             verbose=self.verbose,
             device=_resolve_device(self.device),
-            **optimizer_params,
             **net_params,
+            **optimizer_params,
         )
 
     def _train_net(self, net_class, module, X, y=None, *, epochs=None, previous=None,
@@ -292,7 +324,8 @@ class BaseNeuralEstimator(BaseEstimator):
         """
         device = _resolve_device(self.device)
         incremental = epochs is not None
-        if self.early_stopping and not incremental and len(X) < 2:
+        schedule = self._schedule(len(X))
+        if schedule["early_stopping"] and not incremental and len(X) < 2:
             raise ValueError(
                 f"early_stopping=True holds out validation rows, but X has {len(X)} sample; "
                 "pass more samples or early_stopping=False."
@@ -305,7 +338,7 @@ class BaseNeuralEstimator(BaseEstimator):
                 module = copy.deepcopy(previous.module_)
             elif not isinstance(module, nn.Module):
                 module = module()
-            net = self._make_net(net_class, module, seed, incremental=incremental,
+            net = self._make_net(net_class, module, seed, schedule, incremental=incremental,
                                  stratify=y is not None, **net_params).initialize()
             if previous is not None:
                 _carry_over(previous, net)
@@ -317,8 +350,8 @@ class BaseNeuralEstimator(BaseEstimator):
         """Keep ``net`` as ``net_``, with the learning curves of its whole history."""
         self.net_ = net
         self.loss_curve_ = list(net.history[:, "train_loss"]) if len(net.history) else []
-        self.validation_scores_ = ([-row["valid_loss"] for row in net.history
-                                    if "valid_loss" in row] if self.early_stopping else None)
+        scores = [-row["valid_loss"] for row in net.history if "valid_loss" in row]
+        self.validation_scores_ = scores or None
         self.n_iter_ = len(net.history)
         return self
 

@@ -88,7 +88,8 @@ class AutoencoderTransformer(BaseAutoencoder):
         encoder="dense",
         decoder=None,
         pretraining="joint",
-        hidden_layer_sizes=(64,),
+        linear_path="auto",
+        hidden_layer_sizes="auto",
         conv_channels=(32, 64),
         kernel_size=3,
         image_shape=None,
@@ -111,9 +112,9 @@ class AutoencoderTransformer(BaseAutoencoder):
         lr=1e-3,
         momentum=0.9,
         weight_decay=0.0,
-        batch_size=64,
-        max_epochs=100,
-        early_stopping=False,
+        batch_size="auto",
+        max_epochs="auto",
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
@@ -128,6 +129,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         self.encoder = encoder
         self.decoder = decoder
         self.pretraining = pretraining
+        self.linear_path = linear_path
         self.hidden_layer_sizes = hidden_layer_sizes
         self.conv_channels = conv_channels
         self.kernel_size = kernel_size
@@ -244,7 +246,8 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         encoder="dense",
         decoder=None,
         pretraining="joint",
-        hidden_layer_sizes=(64,),
+        linear_path="auto",
+        hidden_layer_sizes="auto",
         conv_channels=(32, 64),
         kernel_size=3,
         image_shape=None,
@@ -270,9 +273,9 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         lr=1e-3,
         momentum=0.9,
         weight_decay=0.0,
-        batch_size=64,
-        max_epochs=100,
-        early_stopping=False,
+        batch_size="auto",
+        max_epochs="auto",
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
@@ -288,6 +291,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             encoder=encoder,
             decoder=decoder,
             pretraining=pretraining,
+            linear_path=linear_path,
             hidden_layer_sizes=hidden_layer_sizes,
             conv_channels=conv_channels,
             kernel_size=kernel_size,

@@ -22,14 +22,18 @@ from sklearn.utils.validation import (
 from torch import nn
 
 from ._base import BaseAutoencoder, code_transform, evaluating, positive_ints
+from ._data import SemiSupervisedBatches
 from ._docs import CLASSIFIER_ATTRIBUTES, CLASSIFIER_PARAMS, TRAINING_PARAMS
 from ._labels import check_known, first_classes, unlabeled_mask
-from ._net import TensorNet
+from ._net import SemiSupervisedNet
 from ._pretraining import check_same_features, pretrain
 from ._training import BaseNeuralEstimator, rolled_back_on_error
 from .modules import EncoderClassifier, MLPHead
 from .modules.bodies import build_module
 from .modules.dense import ACTIVATIONS
+
+# max_epochs='auto' of semi-supervised fine-tuning: about this many steps (10 to 100 epochs).
+AUTO_SEMI_SUPERVISED_STEPS = 1_250
 
 
 class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, TransformerMixin,
@@ -39,9 +43,13 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
     Training follows the three steps of unsupervised pretraining: (a) fit an autoencoder on
     every row of ``X``, labeled or not; (b) keep its encoder and put a softmax output layer
     (optionally behind hidden layers, or a head module of your own) on the code; (c)
-    fine-tune encoder and head on the labeled rows with the cross-entropy loss. Rows whose
-    label is ``-1`` are unlabeled, as in ``sklearn.semi_supervised``: they serve step (a)
-    only, so a few labels go a long way when unlabeled rows are plentiful.
+    fine-tune encoder and head. Rows whose label is ``-1`` are unlabeled, as in
+    ``sklearn.semi_supervised``. By default step (c) keeps learning from them: the loss is
+    the labeled rows' cross-entropy plus the reconstruction loss of every row (the decoder
+    stays on as an auxiliary head, ``reconstruction_weight``) plus the agreement of the
+    predictions on corrupted rows with the confident predictions on clean ones
+    (``consistency_weight``). With both weights at 0, step (c) is plain fine-tuning on the
+    labeled rows with the cross-entropy loss.
 
     Parameters
     ----------
@@ -100,6 +108,8 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         "head_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
+        "consistency_weight": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -113,6 +123,8 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         head_hidden_layer_sizes=(),
         activation="relu",
         dropout=0.0,
+        reconstruction_weight=1.0,
+        consistency_weight=1.0,
         optimizer="adam",
         lr=1e-3,
         momentum=0.9,
@@ -138,6 +150,8 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         self.head_hidden_layer_sizes = head_hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
+        self.reconstruction_weight = reconstruction_weight
+        self.consistency_weight = consistency_weight
         self.optimizer = optimizer
         self.lr = lr
         self.momentum = momentum
@@ -222,17 +236,44 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
             X, y = self._validate_X(X, reset=not warm, layout=layout, y=y, learn_layout=False)
             layout.estimator = type(self).__name__
             check_same_features(autoencoder, self)
+            targets = np.full(len(y), -1, dtype=np.int64)
+            targets[labeled] = np.searchsorted(classes, y[labeled])
+            semi = self._semi_supervised()
             net = self._train_net(
-                TensorNet, lambda: self._build_module(autoencoder, len(classes)), X[labeled],
-                np.searchsorted(classes, y[labeled]).astype(np.int64),
+                SemiSupervisedNet, lambda: self._build_module(autoencoder, len(classes)),
+                *((X, targets) if semi else (X[labeled], targets[labeled])),
                 epochs=(1 if labeled.any() else 0) if partial else None,
-                previous=self.net_ if warm else None, criterion=nn.CrossEntropyLoss)
+                previous=self.net_ if warm else None, criterion=nn.CrossEntropyLoss,
+                **(dict(iterator_train=SemiSupervisedBatches,
+                        reconstruction_loss=autoencoder.loss,
+                        reconstruction_weight=self.reconstruction_weight,
+                        consistency_weight=self.consistency_weight) if semi else {}))
             self.autoencoder_, self.classes_, self.layout_ = autoencoder, classes, layout
             return self._store_training(net)
 
+    def _auto_early_stopping(self, n_samples):
+        # Semi-supervised fine-tuning holds out no rows: the few labels are too precious,
+        # and too few to steer early stopping.
+        return not self._semi_supervised() and super()._auto_early_stopping(n_samples)
+
+    def _auto_max_epochs(self, steps_per_epoch):
+        if not self._semi_supervised():
+            return super()._auto_max_epochs(steps_per_epoch)
+        return int(np.clip(-(-AUTO_SEMI_SUPERVISED_STEPS // steps_per_epoch), 10, 100))
+
+    def _stops_on_training_loss(self):
+        # Its training loss grows as more rows pass the consistency threshold.
+        return not self._semi_supervised()
+
+    def _semi_supervised(self):
+        """Whether fine-tuning reads every row (reconstruction or consistency terms)."""
+        return bool(self.reconstruction_weight or self.consistency_weight)
+
     def _build_module(self, autoencoder, n_classes):
-        """Step (b): a copy of the pretrained encoder with a fresh head."""
+        """Step (b): a copy of the pretrained encoder with a fresh head (and, for
+        semi-supervised fine-tuning, a copy of its decoder and its corruption)."""
         encoder = copy.deepcopy(autoencoder.encoder_)
+        semi = self._semi_supervised()
         known = dict(n_components=autoencoder.n_components, n_classes=n_classes)
         if self.head is None:
             head = MLPHead(**known, hidden_layer_sizes=positive_ints(
@@ -245,7 +286,9 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         return EncoderClassifier(
             encoder, head, code_transform(autoencoder.sparsity, autoencoder.sparsity_target,
                                           autoencoder.n_components),
-            freeze=freeze, sample_shape=autoencoder.layout_.sample_shape)
+            freeze=freeze, sample_shape=autoencoder.layout_.sample_shape,
+            decoder=copy.deepcopy(autoencoder.decoder_) if semi else None,
+            corruption=copy.deepcopy(autoencoder.corruption_) if semi else None)
 
     @property
     def _n_features_out(self):

@@ -101,3 +101,36 @@ def contractive(code, X):
         (grad,) = torch.autograd.grad(code[:, unit].sum(), X, create_graph=True)
         total = total + grad.pow(2).sum()
     return total / X.shape[0]
+
+
+def consistency(clean_logits, noisy_logits, threshold=0.95):
+    """Consistency under corruption: the cross-entropy of the predictions on corrupted rows
+    against the confident predictions on the clean rows (FixMatch's unlabeled loss).
+
+    The class the network predicts for a clean row serves as that row's label when its
+    probability reaches ``threshold``; rows below it add nothing. No gradient flows through
+    the clean predictions.
+
+    Parameters
+    ----------
+    clean_logits, noisy_logits : torch.Tensor of shape (n_samples, n_classes)
+        Class scores of the same rows, clean and corrupted.
+    threshold : float, default=0.95
+        Confidence from which a clean prediction serves as a label.
+
+    Returns
+    -------
+    penalty : torch.Tensor (scalar)
+        Mean over all rows (zero for the rows left out).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.penalties import consistency
+    >>> clean = torch.tensor([[9.0, 0.0], [0.1, 0.0]])
+    >>> round(consistency(clean, torch.tensor([[0.0, 0.0], [5.0, 0.0]])).item(), 4)
+    0.3466
+    """
+    confidence, pseudo_labels = torch.softmax(clean_logits.detach(), dim=1).max(dim=1)
+    losses = torch.nn.functional.cross_entropy(noisy_logits, pseudo_labels, reduction="none")
+    return (losses * (confidence >= threshold)).mean()

@@ -44,7 +44,7 @@ def sines(n=300, timesteps=24, seed=0):
 def test_conv_rebuilds_any_image_shape(shape):
     X = images(shape)
     ae = AutoencoderTransformer(5, **CONV).fit(X)
-    assert isinstance(ae.encoder_, ConvEncoder)
+    assert isinstance(ae.encoder_.body, ConvEncoder)  # beside the linear path
     assert ae.transform(X).shape == (40, 5)
     assert ae.reconstruct(X).shape == X.shape
     assert ae.inverse_transform(ae.transform(X)).shape == X.shape
@@ -159,7 +159,7 @@ def test_recurrent_sequences_in_and_out(encoder):
     X = np.concatenate([X, -X], axis=2)
     ae = AutoencoderTransformer(3, encoder=encoder, bidirectional=True,
                                 rnn_num_layers=2, dropout=0.1, **RNN).fit(X)
-    assert isinstance(ae.encoder_, RecurrentEncoder)
+    assert isinstance(ae.encoder_.body, RecurrentEncoder)
     assert ae.transform(X).shape == (60, 3)
     assert ae.reconstruct(X).shape == (60, 10, 2)
     flat = AutoencoderTransformer(3, encoder=encoder, sequence_shape=(10, 2), **RNN)
@@ -169,7 +169,8 @@ def test_recurrent_sequences_in_and_out(encoder):
 def test_recurrent_codes_separate_frequencies_and_beat_pca():
     X, labels = sines()
     ae = AutoencoderTransformer(4, encoder="gru", rnn_hidden_size=32, lr=1e-2,
-                                max_epochs=60, batch_size=32, random_state=0).fit(X)
+                                max_epochs=60, batch_size=32, early_stopping=False,
+                                linear_path=False, random_state=0).fit(X)
     codes = StandardScaler().fit_transform(ae.transform(X))
     ari = adjusted_rand_score(labels, KMeans(3, n_init=10, random_state=0).fit_predict(codes))
     assert ari > 0.4  # chance is 0

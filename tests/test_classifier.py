@@ -35,9 +35,10 @@ def _params(module):
     return [p.detach().clone() for p in module.parameters()]
 
 
-def test_uses_unlabeled_rows_for_pretraining_only(few_labels):
+def test_plain_fine_tuning_uses_unlabeled_rows_for_pretraining_only(few_labels):
     X, y, y_few = few_labels
-    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
+    clf = PretrainedAEClassifier(AE, reconstruction_weight=0, consistency_weight=0,
+                                 **FAST_CLASSIFIER).fit(X, y_few)
     assert clf.autoencoder_.n_features_in_ == 64
     assert sum(clf.autoencoder_.net_.history[0, "batches", :, "train_batch_size"]) == 600
     assert sum(clf.net_.history[0, "batches", :, "train_batch_size"]) == 100
@@ -320,8 +321,9 @@ def test_codes_feed_another_classifier(few_labels):
 
 def test_early_stopping_holds_out_labeled_rows_per_class(few_labels):
     X, y, _ = few_labels
-    clf = PretrainedAEClassifier(AE, early_stopping=True, validation_fraction=0.2,
-                                 **FAST_CLASSIFIER).fit(X, y)
+    clf = PretrainedAEClassifier(AE, validation_fraction=0.2, reconstruction_weight=0,
+                                 consistency_weight=0,
+                                 **{**FAST_CLASSIFIER, "early_stopping": True}).fit(X, y)
     assert len(clf.validation_scores_) == clf.n_iter_
     assert sum(clf.net_.history[0, "batches", :, "train_batch_size"]) == 480
 
@@ -340,3 +342,35 @@ def test_diverging_fine_tuning_is_a_clear_error(few_labels):
                                  **{**FAST_CLASSIFIER, "lr": 1e6})
     with pytest.raises(FloatingPointError, match=r"at epoch \d+.*Try a lower lr \(it is 1000000"):
         clf.fit(X * 1e3, y_few)
+
+
+def test_semi_supervised_fine_tuning_reads_every_row(few_labels):
+    X, y, y_few = few_labels
+    dae = DenoisingAutoencoder(4, **{**FAST, "hidden_layer_sizes": (16, 8)})
+    clf = PretrainedAEClassifier(dae, **FAST_CLASSIFIER).fit(X, y_few)
+    sizes = clf.net_.history[0, "batches", :, "train_batch_size"]
+    # Every row once per epoch, each step topped up with batch_size // 8 = 4 labeled rows.
+    assert sum(sizes) == 600 + 4 * len(sizes)
+    assert clf.net_.module_.decoder is not None
+    assert clf.net_.module_.corruption is not None
+    assert clf.score(X[100:], y[100:]) > 0.5
+
+
+def test_semi_supervised_beats_plain_fine_tuning_with_few_labels(digits):
+    X, y = digits
+    y_few = np.full_like(y, -1)
+    y_few[:50] = y[:50]
+    ae = FrozenEstimator(DenoisingAutoencoder(16, hidden_layer_sizes=(64,), max_epochs=20,
+                                              random_state=0).fit(X))
+    scores = [PretrainedAEClassifier(ae, reconstruction_weight=w, consistency_weight=w,
+                                     max_epochs=10, random_state=0).fit(X, y_few)
+              .score(X[50:], y[50:]) for w in (0.0, 1.0)]
+    assert scores[1] > scores[0] + 0.02
+
+
+def test_string_labels_in_semi_supervised_fine_tuning(few_labels):
+    X, y, _ = few_labels
+    names = np.array(list("abcdefghij"), dtype=object)[y]
+    names[100:] = -1
+    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, names)
+    assert set(clf.predict(X)) <= set("abcdefghij")

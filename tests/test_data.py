@@ -8,6 +8,7 @@ from torch import nn
 from skae._data import (
     BatchIterator,
     SampleLayout,
+    SemiSupervisedBatches,
     TensorDataset,
     TensorSplit,
     as_dataset,
@@ -265,3 +266,18 @@ def test_sample_layout_dense_leaves_rows_alone():
     rows = np.zeros((3, 4), dtype=np.float32)
     assert layout.to_network(layout.flatten(rows, reset=True)) is rows
     assert layout.sample_shape is None
+
+
+def test_semi_supervised_batches_visit_every_row_and_top_up_with_labels():
+    torch.manual_seed(0)
+    y = torch.full((100,), -1)
+    y[:5] = torch.arange(5)
+    dataset = TensorDataset(torch.arange(100.0)[:, None], y)
+    batches = list(SemiSupervisedBatches(dataset, batch_size=16))
+    rows = torch.cat([X[:-2] for X, _ in batches]).flatten()
+    # 16 rows of all a step (the last step fewer), then 16 // 8 = 2 labeled rows.
+    assert sorted(rows.tolist()) == list(range(100))
+    assert all((labels[-2:] >= 0).all() for _, labels in batches)
+    topped_up = torch.cat([labels[-2:] for _, labels in batches])
+    # The labeled rows come round in cycles: every label before any repeats.
+    assert sorted(topped_up[:5].tolist()) == list(range(5))

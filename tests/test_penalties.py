@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from skae.penalties import contractive, kl_sparsity, l1_activity
+from skae.penalties import consistency, contractive, kl_sparsity, l1_activity
 
 
 def test_l1_activity_known_value():
@@ -120,3 +120,14 @@ def test_contractive_does_not_touch_input_or_accumulate_gradients(seed):
     assert not X.requires_grad and X.grad is None
     torch.testing.assert_close(X_grad.detach(), before)
     torch.testing.assert_close(penalty, _jacobian_penalty(encoder, X))
+
+
+def test_consistency_uses_confident_clean_predictions_only():
+    clean = torch.tensor([[10.0, 0.0], [0.0, 0.0]])
+    noisy = torch.tensor([[0.0, 0.0], [0.0, 10.0]], requires_grad=True)
+    penalty = consistency(clean, noisy)
+    # Only the first row is confident: cross-entropy log(2), averaged over both rows.
+    assert penalty.item() == pytest.approx(math.log(2) / 2)
+    penalty.backward()
+    assert noisy.grad[1].abs().sum() == 0
+    assert consistency(clean, clean.clone(), threshold=1.0).item() == 0

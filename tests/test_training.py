@@ -92,12 +92,12 @@ def test_tensorboard_logger(blobs, tmp_path):
 
 def test_partial_fit_runs_one_epoch_per_call_from_the_current_weights(blobs):
     X, _ = blobs
-    model = AutoencoderTransformer(2, **FAST, early_stopping=True)
+    model = AutoencoderTransformer(2, **{**FAST, "early_stopping": True})
     for calls in range(1, 4):
         model.partial_fit(X)
         assert model.n_iter_ == len(model.loss_curve_) == calls
     assert model.loss_curve_[-1] < model.loss_curve_[0]
-    assert model.validation_scores_ == []  # no held-out rows in partial_fit
+    assert model.validation_scores_ is None  # no held-out rows in partial_fit
     with pytest.raises(ValueError, match="X has 3 features, but AutoencoderTransformer is "
                                          "expecting 10"):
         model.partial_fit(X[:, :3])

@@ -31,7 +31,7 @@ for heads. skae runs the autoencoder on two rows before training and names the m
 that returned a wrong shape.
 """
 
-from .autoencoder import Autoencoder, TopK
+from .autoencoder import Autoencoder, LinearPath, TopK
 from .conv import ConvDecoder, ConvEncoder
 from .dense import DenseDecoder, DenseEncoder, TiedLinear, make_activation
 from .heads import EncoderClassifier, MLPHead
@@ -44,6 +44,7 @@ __all__ = [
     "DenseDecoder",
     "DenseEncoder",
     "EncoderClassifier",
+    "LinearPath",
     "MLPHead",
     "RecurrentDecoder",
     "RecurrentEncoder",

@@ -1,5 +1,6 @@
 """The module every skae autoencoder trains: optional corruption, encoder, code, decoder."""
 
+import torch
 from torch import nn
 
 
@@ -28,6 +29,55 @@ class TopK(nn.Module):
             return code
         threshold = code.topk(self.k, dim=1).values[:, -1:]
         return code * (code >= threshold)
+
+
+class LinearPath(nn.Module):
+    """A body beside a linear map of its flattened input: ``linear(X) + gate * body(X)``.
+
+    The gate is one learned scalar that starts at 0, so the module starts as its linear
+    path alone and the body learns what the linear map misses (a residual branch that starts
+    switched off). An autoencoder whose encoder and decoder are both wrapped so, with the
+    linear paths set to PCA's solution (:meth:`Autoencoder.start_at`), starts training
+    where PCA ends.
+
+    Parameters
+    ----------
+    body : torch.nn.Module
+        The non-linear encoder or decoder.
+    in_features : int
+        Width of the flattened input.
+    out_features : int
+        Width of the flattened output; the linear path's output takes the body's shape.
+
+    Attributes
+    ----------
+    layers : torch.nn.Sequential
+        The body's ``layers`` (for ``freeze_encoder=<int>``); the linear path and the
+        gate stay trainable.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.modules import DenseEncoder, LinearPath
+    >>> encoder = LinearPath(DenseEncoder(6, 2, (4,)), 6, 2)
+    >>> X = torch.randn(3, 6)
+    >>> torch.equal(encoder(X), encoder.linear(X))
+    True
+    """
+
+    def __init__(self, body, in_features, out_features):
+        super().__init__()
+        self.body = body
+        self.linear = nn.Linear(in_features, out_features)
+        self.gate = nn.Parameter(torch.zeros(()))
+
+    @property
+    def layers(self):
+        return getattr(self.body, "layers", None)
+
+    def forward(self, X):
+        out = self.body(X)
+        return self.linear(X.flatten(1)).reshape(out.shape) + self.gate * out
 
 
 class Autoencoder(nn.Module):
@@ -107,6 +157,32 @@ class Autoencoder(nn.Module):
             The decoder's output, flattened.
         """
         return self.decode(self.encode(X))
+
+    @torch.no_grad()
+    def start_at(self, components, mean):
+        """Set the linear paths to the linear autoencoder of ``components`` and ``mean``.
+
+        With PCA's components and mean, and :class:`LinearPath` gates at 0, the module
+        computes PCA's ``transform`` and ``inverse_transform`` exactly.
+
+        Parameters
+        ----------
+        components : torch.Tensor of shape (n_components, n_features)
+            Orthonormal rows (PCA's ``components_``); missing rows are zero.
+        mean : torch.Tensor of shape (n_features,)
+            The training data's mean.
+
+        Returns
+        -------
+        self : Autoencoder
+            This module.
+        """
+        encoder, decoder = self.encoder.linear, self.decoder.linear
+        encoder.weight.copy_(components)
+        encoder.bias.copy_(-components @ mean)
+        decoder.weight.copy_(components.T)
+        decoder.bias.copy_(mean)
+        return self
 
     def forward(self, X):
         if self.training and self.corruption is not None:

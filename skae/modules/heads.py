@@ -68,6 +68,15 @@ class EncoderClassifier(nn.Module):
     sample_shape : tuple of int or None, default=None
         When given, inputs come as flat rows that the encoder reads as samples of this
         shape, as in :class:`Autoencoder`.
+    decoder : torch.nn.Module or None, default=None
+        The autoencoder's decoder, kept as an auxiliary head for semi-supervised training.
+        With one, ``forward`` in training mode returns ``(logits, reconstruction,
+        noisy_logits)``: the logits of the clean rows, the decoder's reconstruction (flat)
+        of the corrupted rows' codes and the logits of the corrupted rows; in evaluation
+        mode, and without a decoder, it returns the logits alone.
+    corruption : torch.nn.Module or None, default=None
+        The corruption of the input used in training mode with a decoder (the denoising
+        autoencoder's); without one the "corrupted" rows are the clean rows.
 
     Examples
     --------
@@ -78,12 +87,22 @@ class EncoderClassifier(nn.Module):
     torch.Size([5, 3])
     >>> [p.requires_grad for p in model.encoder.parameters()]
     [False, False, True, True]
+
+    With a decoder, training-mode outputs serve semi-supervised losses:
+
+    >>> from skae.modules import DenseDecoder
+    >>> model = EncoderClassifier(DenseEncoder(6, 2), MLPHead(2, 3), decoder=DenseDecoder(6, 2))
+    >>> [out.shape[1] for out in model.train()(torch.zeros(5, 6))]
+    [3, 6, 3]
     """
 
-    def __init__(self, encoder, head, code_transform=None, freeze=False, sample_shape=None):
+    def __init__(self, encoder, head, code_transform=None, freeze=False, sample_shape=None,
+                 decoder=None, corruption=None):
         super().__init__()
         self.encoder = encoder
         self.head = head
+        self.decoder = decoder
+        self.corruption = corruption
         self.code_transform = code_transform
         self.freeze = freeze
         self.sample_shape = None if sample_shape is None else tuple(sample_shape)
@@ -113,4 +132,9 @@ class EncoderClassifier(nn.Module):
         return code if self.code_transform is None else self.code_transform(code)
 
     def forward(self, X):
-        return self.head(self.encode(X))
+        logits = self.head(self.encode(X))
+        if not self.training or self.decoder is None:
+            return logits
+        noisy = X if self.corruption is None else self.corruption(X)
+        code = self.encode(noisy)
+        return logits, self.decoder(code).reshape(len(X), -1), self.head(code)

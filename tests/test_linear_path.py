@@ -1,0 +1,126 @@
+"""The PCA-initialised linear path: never worse than PCA, and the 'auto' defaults."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn import datasets
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from skae import AutoencoderTransformer, DenoisingAutoencoder
+from skae._base import auto_hidden_layer_sizes
+from skae.modules import DenseDecoder, DenseEncoder, LinearPath
+
+
+def _standardised(name):
+    X = getattr(datasets, f"load_{name}")(return_X_y=True)[0]
+    X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test)
+
+
+def _pca_error(X_train, X_test, n_components):
+    pca = PCA(n_components).fit(X_train)
+    return np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
+
+
+CASES = [(name, size) for name, d in [("iris", 4), ("wine", 13), ("breast_cancer", 30),
+                                      ("diabetes", 10), ("digits", 64)]
+         for size in sorted({2, max(1, d // 4), d // 2})]
+
+
+@pytest.mark.parametrize("name, n_components", CASES)
+def test_never_worse_than_pca_on_held_out_rows(name, n_components):
+    X_train, X_test = _standardised(name)
+    ae = AutoencoderTransformer(n_components, max_epochs=15, random_state=0).fit(X_train)
+    assert -ae.score(X_test) <= _pca_error(X_train, X_test, n_components) * (1 + 1e-4)
+
+
+def test_training_starts_at_pca_and_keeps_it_when_nothing_beats_it(digits):
+    X = digits[0][:600]
+    # No epoch can improve on the start by tol: the start is restored.
+    ae = AutoencoderTransformer(5, tol=1e6, early_stopping=True, random_state=0).fit(X)
+    pca = PCA(5).fit(X)
+    np.testing.assert_allclose(ae.reconstruct(X), pca.inverse_transform(pca.transform(X)),
+                               atol=2e-3)
+    assert np.allclose(np.abs(ae.transform(X)), np.abs(pca.transform(X)), atol=1e-3)
+    assert ae.n_iter_ == ae.n_iter_no_change + 1
+
+
+def test_linear_path_wraps_the_body_and_learns(digits):
+    X = digits[0]
+    ae = AutoencoderTransformer(8, max_epochs=5, random_state=0).fit(X)
+    assert isinstance(ae.encoder_, LinearPath) and isinstance(ae.decoder_, LinearPath)
+    assert isinstance(ae.encoder_.body, DenseEncoder)
+    assert isinstance(ae.decoder_.body, DenseDecoder)
+    assert ae.encoder_.gate.item() != 0
+    assert -ae.score(X) < _pca_error(X, X, 8)
+
+
+@pytest.mark.parametrize("params", [
+    dict(loss="bce"), dict(output_activation="sigmoid"), dict(pretraining="greedy"),
+    dict(sparsity="kl"), dict(sparsity="l1"), dict(encoder=DenseEncoder, decoder=DenseDecoder),
+    dict(linear_path=False),
+])
+def test_auto_turns_the_linear_path_off(digits01, params):
+    ae = AutoencoderTransformer(4, max_epochs=1, random_state=0, **params).fit(digits01[0])
+    assert not isinstance(ae.encoder_, LinearPath)
+
+
+def test_linear_path_on_modules_of_your_own(digits):
+    ae = AutoencoderTransformer(4, encoder=DenseEncoder, decoder=DenseDecoder,
+                                linear_path=True, max_epochs=2, random_state=0)
+    assert isinstance(ae.fit(digits[0]).encoder_, LinearPath)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(loss="bce"), "linear reconstruction"),
+    (dict(pretraining="greedy"), "pretraining='joint'"),
+    (dict(sparsity="kl"), "sparsity='kl'"),
+])
+def test_linear_path_conflicts_are_clear_errors(digits01, params, message):
+    ae = AutoencoderTransformer(4, linear_path=True, max_epochs=1, **params)
+    with pytest.raises(ValueError, match=message):
+        ae.fit(digits01[0])
+    assert not hasattr(ae, "net_")
+
+
+def test_denoising_autoencoder_starts_at_pca_too(digits):
+    dae = DenoisingAutoencoder(8, max_epochs=3, random_state=0).fit(digits[0])
+    assert isinstance(dae.encoder_, LinearPath)
+
+
+def test_overcomplete_code_pads_components_with_zeros(blobs):
+    X = blobs[0]
+    ae = AutoencoderTransformer(12, max_epochs=2, random_state=0).fit(X)
+    assert ae.transform(X).shape == (200, 12)
+
+
+def test_linear_path_module_starts_as_its_linear_map():
+    path = LinearPath(torch.nn.Conv2d(1, 1, 3, padding=1), 16, 16)
+    X = torch.randn(2, 1, 4, 4)
+    assert torch.equal(path(X), path.linear(X.flatten(1)).reshape(2, 1, 4, 4))
+
+
+@pytest.mark.parametrize("n_features, n_components, expected", [
+    (784, 32, (512, 256)), (784, 8, (512, 256)), (64, 32, (64, 64)), (64, 2, (64, 32)),
+    (4, 2, (32, 16)), (3000, 300, (512, 512)),
+])
+def test_auto_hidden_layer_sizes(n_features, n_components, expected):
+    assert auto_hidden_layer_sizes(n_features, n_components) == expected
+
+
+@pytest.mark.parametrize("n_samples, expected", [
+    (5, dict(batch_size=16, max_epochs=200, early_stopping=False)),
+    (150, dict(batch_size=16, max_epochs=200, early_stopping=True)),
+    (8000, dict(batch_size=128, max_epochs=176, early_stopping=True)),
+    (100_000, dict(batch_size=256, max_epochs=50, early_stopping=True)),
+])
+def test_auto_schedule(n_samples, expected):
+    assert AutoencoderTransformer()._schedule(n_samples) == expected
+
+
+def test_explicit_schedule_is_kept():
+    ae = AutoencoderTransformer(batch_size=7, max_epochs=3, early_stopping=False)
+    assert ae._schedule(10_000) == dict(batch_size=7, max_epochs=3, early_stopping=False)
