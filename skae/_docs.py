@@ -289,7 +289,9 @@ FITTED_ATTRIBUTES = """\
 
     validation_scores_ : list of float or None
         Minus the validation reconstruction loss of every epoch when rows were held out
-        (early stopping); None otherwise.
+        (early stopping); None otherwise. A denoising autoencoder is scored on its
+        training task: rebuilding the held-out rows from copies corrupted the same way at
+        every epoch.
 
     n_iter_ : int
         Number of epochs run, over every call of ``fit`` (with ``warm_start``) and

@@ -1,6 +1,7 @@
 """skorch nets used by skae estimators: tensor batches, reconstruction loss with penalties."""
 
 import math
+from contextlib import contextmanager
 from copy import deepcopy
 
 import torch
@@ -13,6 +14,18 @@ from ._data import as_dataset
 from .penalties import consistency, contractive, kl_sparsity, l1_activity
 
 RECONSTRUCTION_LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
+
+# Seed of the corruption of held-out rows: the same corruption at every epoch.
+VALIDATION_CORRUPTION_SEED = 0
+
+
+@contextmanager
+def seeded_torch(seed, device):
+    """Run a block with torch's RNG (CPU and ``device``) seeded, restoring it afterwards."""
+    cuda = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        yield
 
 
 class DivergenceGuard(Callback):
@@ -79,7 +92,11 @@ class AutoencoderNet(TensorNet):
     """Net for modules returning ``(reconstruction, code)``: reconstruction loss + penalties.
 
     The penalties are added to the training loss only; the validation loss (used by early
-    stopping) is the plain reconstruction loss.
+    stopping) is the plain reconstruction loss. For a module with a ``corruption`` (a
+    denoising autoencoder) it is that of the training objective, rebuilding the clean
+    held-out rows from corrupted copies, corrupted alike at every epoch: scored on clean
+    rows instead, a denoiser looks worse than where it started (PCA) for many epochs, and
+    early stopping would keep the start.
 
     Parameters
     ----------
@@ -110,6 +127,17 @@ class AutoencoderNet(TensorNet):
             X, y = batch
             batch = (X.detach().requires_grad_(True), y)
         return super().train_step_single(batch, **fit_params)
+
+    def validation_step(self, batch, **fit_params):
+        corruption = getattr(self.module_, "corruption", None)
+        if corruption is None:
+            return super().validation_step(batch, **fit_params)
+        X, y = batch
+        mode = corruption.training
+        with seeded_torch(VALIDATION_CORRUPTION_SEED, self.device), torch.no_grad():
+            corrupted = corruption.train(True)(X)
+        corruption.train(mode)
+        return super().validation_step((corrupted, X if y is None else y), **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, code = y_pred

@@ -21,7 +21,7 @@ from skorch.utils import noop
 from torch import nn
 
 from ._data import BatchIterator, TensorSplit, map_batches
-from ._net import DivergenceGuard, EarlyStoppingFromStart
+from ._net import DivergenceGuard, EarlyStoppingFromStart, seeded_torch
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 # Fixed: every inference batch is padded to this size (see map_batches).
@@ -58,15 +58,6 @@ def _resolve_device(device):
             "use device='cpu' or device='auto'."
         )
     return str(device)
-
-
-@contextmanager
-def seeded_torch(seed, device):
-    """Run a block with torch's RNG (CPU and ``device``) seeded, restoring it afterwards."""
-    cuda = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
-    with torch.random.fork_rng(devices=cuda):
-        torch.manual_seed(seed)
-        yield
 
 
 @contextmanager

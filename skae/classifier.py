@@ -56,7 +56,10 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 {CLASSIFIER_PARAMS}
 {TRAINING_PARAMS}
         These training parameters govern fine-tuning (step c); the autoencoder's own
-        govern pretraining.
+        govern pretraining. In semi-supervised fine-tuning (either weight above 0),
+        'auto' means about 1,250 steps (10 to 100 epochs; 20 for 8,000 rows at batch
+        128) and no held-out rows: a few labels are too precious to hold out, and too few
+        to steer early stopping.
 
     **kwargs : dict
         ``head__<name>`` arguments of a ``head`` class, as skorch's ``module__<name>``.
@@ -129,9 +132,9 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         lr=1e-3,
         momentum=0.9,
         weight_decay=0.0,
-        batch_size=64,
-        max_epochs=100,
-        early_stopping=False,
+        batch_size="auto",
+        max_epochs="auto",
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,

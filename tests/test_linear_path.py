@@ -124,3 +124,21 @@ def test_auto_schedule(n_samples, expected):
 def test_explicit_schedule_is_kept():
     ae = AutoencoderTransformer(batch_size=7, max_epochs=3, early_stopping=False)
     assert ae._schedule(10_000) == dict(batch_size=7, max_epochs=3, early_stopping=False)
+
+
+def test_denoiser_is_held_to_its_own_task_on_held_out_rows(digits01):
+    X = digits01[0][:800]
+    dae = DenoisingAutoencoder(32, noise="masking", noise_level=0.3, max_epochs=12,
+                               n_iter_no_change=5, early_stopping=True, random_state=0).fit(X)
+    # Judged on clean rows, masking makes it worse than its start (PCA) for many epochs and
+    # early stopping would hand back PCA; judged on corrupted held-out rows it learns.
+    assert dae.encoder_.gate.item() != 0
+    assert dae.n_iter_ == 12
+    scores = dae.validation_scores_
+    assert scores[-1] > scores[0]
+    # The held-out rows are corrupted alike at every epoch: the score is a function of the
+    # weights alone, so scoring twice gives the same figure.
+    net = dae.net_
+    _, valid = net.get_split_datasets(X)
+    batch = next(iter(net.get_iterator(valid, training=False)))
+    assert net.validation_step(batch)["loss"].item() == net.validation_step(batch)["loss"].item()
