@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.decomposition import PCA
@@ -18,9 +19,9 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.history import History
 from torch import nn
 
-from ._data import SampleLayout, map_batches, to_tensor
+from ._data import SampleLayout, dense, inference_batch_size, map_batches, to_tensor
 from ._net import AutoencoderNet
-from ._training import INFERENCE_BATCH_SIZE, BaseNeuralEstimator, rolled_back_on_error
+from ._training import BaseNeuralEstimator, rolled_back_on_error
 from .modules import Autoencoder, LinearPath, TopK
 from .modules.bodies import BODIES, build_module, check_autoencoder, layers_of
 from .modules.dense import ACTIVATIONS
@@ -48,14 +49,23 @@ def auto_hidden_layer_sizes(n_features, n_components):
 def pca_start(X, n_components, random_state):
     """PCA's ``components_`` (zero rows beyond the data's rank) and ``mean_`` for ``X``,
     as float32 tensors: where an autoencoder's linear paths start."""
-    X = np.asarray(X, dtype=np.float64)
-    components = np.zeros((n_components, X.shape[1]))
-    n_kept = min(n_components, *X.shape) if len(X) > 1 else 0
-    if n_kept:
-        pca = PCA(n_kept, random_state=random_state).fit(X)
-        components[:n_kept] = pca.components_
+    n_samples, n_features = X.shape
+    components = np.zeros((n_components, n_features))
+    n_kept = min(n_components, n_samples, n_features) if n_samples > 1 else 0
+    if sp.issparse(X) and n_kept == min(X.shape):
+        X = X.toarray()  # ARPACK needs fewer components than both sides: a small X
+    if sp.issparse(X):
+        # ARPACK centres implicitly: the data stay sparse.
+        pca = PCA(n_kept, svd_solver="arpack", random_state=random_state) if n_kept else None
+        mean = np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
+    else:
+        X = np.asarray(X, dtype=np.float64)
+        pca = PCA(n_kept, random_state=random_state) if n_kept else None
+        mean = X.mean(axis=0)
+    if pca is not None:
+        components[:n_kept] = pca.fit(X).components_
     return (torch.as_tensor(components, dtype=torch.float32),
-            torch.as_tensor(X.mean(axis=0), dtype=torch.float32))
+            torch.as_tensor(mean, dtype=torch.float32))
 
 
 def code_transform(sparsity, sparsity_target, n_components):
@@ -217,7 +227,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             module.start_at(*pca_start(X, self.n_components,
                                        int(torch.randint(2**31 - 1, ()))))
         with evaluating(module):
-            check_autoencoder(module, to_tensor(X[:2], np.float32), self.n_components)
+            check_autoencoder(module, to_tensor(dense(X[:2]), np.float32), self.n_components)
         return module
 
     def _penalties(self, code_layer=True):
@@ -282,7 +292,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             history.extend(dict(row, epoch=len(history) + j + 1, layer=i)
                            for j, row in enumerate(net.history))
             with evaluating(shallow):
-                inputs = map_batches(shallow.encode, inputs, INFERENCE_BATCH_SIZE, net.device)
+                inputs = map_batches(shallow.encode, inputs,
+                                     inference_batch_size(inputs.shape[1]), net.device)
         # The shallow nets trained the stack's own layers in place, and left them in the
         # mode of their last step; give them the stack's.
         module.train(module.training)
@@ -303,7 +314,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; numeric, without NaN or infinity.
         y : None
             Ignored; present for API consistency.
@@ -348,7 +359,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data with the features seen in ``fit``.
 
         Returns
@@ -387,7 +398,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data with the features seen in ``fit``.
 
         Returns
@@ -406,7 +417,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data with the features seen in ``fit``.
 
         Returns
@@ -416,8 +427,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False, layout=self.layout_)
-        return -np.mean((self._inference("reconstruct", X) - X) ** 2, axis=1,
-                        dtype=np.float64)
+        module = self.net_.module_
+
+        def squared_errors(rows):
+            return ((module.reconstruct(rows) - rows).double() ** 2).mean(dim=1)
+
+        with evaluating(module):
+            return -self._map_batches(squared_errors, X)
 
     def score(self, X, y=None):
         """Return minus the mean squared reconstruction error over ``X`` (higher is better).
@@ -427,7 +443,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data with the features seen in ``fit``.
         y : None
             Ignored.

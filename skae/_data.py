@@ -2,12 +2,19 @@
 
 skorch's default ``Dataset`` + ``DataLoader`` fetch every row separately and collate them,
 which dominates the cost of training small networks on tabular data. Here the data lives in
-one tensor (on the training device) and a batch is one indexing operation.
+one tensor (on the training device) and a batch is one indexing operation. Sparse data
+stays a sparse matrix in host memory (:class:`SparseRows`); a batch is densified on the
+device.
 """
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.model_selection import train_test_split
+
+# Inference batches: this many rows, fewer for wide rows (see inference_batch_size).
+INFERENCE_BATCH_ROWS = 512
+INFERENCE_BATCH_VALUES = 2**24
 
 
 class TensorDataset:
@@ -27,7 +34,69 @@ class TensorDataset:
         return len(self.X)
 
     def subset(self, indices):
-        return TensorDataset(self.X[indices], None if self.y is None else self.y[indices])
+        X = self.X.subset(indices) if isinstance(self.X, SparseRows) else self.X[indices]
+        return TensorDataset(X, None if self.y is None else self.y[indices])
+
+
+class SparseRows:
+    """Rows of a sparse matrix kept sparse in host memory, densified a batch at a time.
+
+    Indexing with a slice or with row indices returns the dense float32 rows on
+    ``device``: only the batch's non-zeros are copied there, and densified on arrival.
+    Memory so grows with the number of non-zeros, not with rows x columns.
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix or array of shape (n_samples, n_features)
+    device : str or torch.device, default='cpu'
+        Where batches are densified.
+
+    Attributes
+    ----------
+    device : torch.device
+        Where the rows live (the host), so that row indices are drawn there.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> from skae._data import SparseRows
+    >>> rows = SparseRows(sp.eye(4, format="csr"))
+    >>> rows[1:3]
+    tensor([[0., 1., 0., 0.],
+            [0., 0., 1., 0.]])
+    """
+
+    device = torch.device("cpu")
+
+    def __init__(self, X, device="cpu"):
+        self.X = sp.csr_matrix(X, dtype=np.float32)
+        self.target = torch.device(device)
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    @property
+    def shape(self):
+        return self.X.shape
+
+    def _rows(self, indices):
+        if torch.is_tensor(indices):
+            indices = indices.cpu().numpy()
+        return self.X[indices]
+
+    def subset(self, indices):
+        """The chosen rows, still sparse."""
+        return SparseRows(self._rows(indices), self.target)
+
+    def __getitem__(self, indices):
+        block = self._rows(indices)
+        n_rows, n_features = block.shape
+        counts = torch.from_numpy(np.diff(block.indptr)).to(self.target)
+        rows = torch.repeat_interleave(torch.arange(n_rows, device=self.target), counts)
+        columns = torch.from_numpy(block.indices.astype(np.int64)).to(self.target)
+        batch = torch.zeros(n_rows, n_features, device=self.target)
+        batch[rows, columns] = torch.from_numpy(block.data).to(self.target)
+        return batch
 
 
 def to_tensor(X, dtype=None):
@@ -40,10 +109,21 @@ def to_tensor(X, dtype=None):
     return torch.from_numpy(np.require(X, dtype=dtype, requirements=["C", "W"]))
 
 
+def dense(X):
+    """``X`` itself, or its dense array when it is a sparse matrix."""
+    return X.toarray() if sp.issparse(X) else X
+
+
 def as_dataset(X, y=None, device="cpu"):
-    """Turn arrays or tensors into a :class:`TensorDataset` on ``device`` (float32 inputs)."""
+    """Turn arrays or tensors into a :class:`TensorDataset` on ``device`` (float32 inputs).
+
+    A sparse ``X`` stays sparse on the host (:class:`SparseRows`), and so does ``y``:
+    batches are densified on ``device``, and skorch moves their targets there.
+    """
     if isinstance(X, TensorDataset):
         return X
+    if sp.issparse(X):
+        return TensorDataset(SparseRows(X, device), None if y is None else to_tensor(y))
     X = to_tensor(X, np.float32).to(device=device, dtype=torch.float32)
     if y is not None:
         y = to_tensor(y).to(device)
@@ -155,6 +235,13 @@ class TensorSplit:
         return dataset.subset(train), dataset.subset(valid)
 
 
+def inference_batch_size(n_values):
+    """Rows per inference batch for rows of ``n_values`` values: 512, fewer for wide rows,
+    so that a batch holds at most 2**24 values (64 MiB of float32)."""
+    return int(np.clip(INFERENCE_BATCH_VALUES // max(int(n_values), 1), 1,
+                       INFERENCE_BATCH_ROWS))
+
+
 def map_batches(function, X, batch_size, device):
     """Apply a torch function to ``X`` in fixed-size batches without gradients; return numpy.
 
@@ -168,15 +255,16 @@ def map_batches(function, X, batch_size, device):
     ----------
     function : callable
         Maps a float32 tensor batch to a tensor.
-    X : array-like of shape (n_samples, ...)
+    X : array-like or sparse matrix of shape (n_samples, ...)
+        A sparse matrix is densified a batch at a time.
     batch_size : int
     device : str or torch.device
 
     Returns
     -------
-    out : ndarray of dtype float32
+    out : ndarray (float32 unless ``function`` returns another dtype)
     """
-    X = to_tensor(X, np.float32)
+    X = SparseRows(X, device) if sp.issparse(X) else to_tensor(X, np.float32)
     outputs = []
     with torch.no_grad():
         for start in range(0, len(X), batch_size):

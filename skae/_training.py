@@ -20,12 +20,10 @@ from skorch.callbacks import ProgressBar
 from skorch.utils import noop
 from torch import nn
 
-from ._data import BatchIterator, TensorSplit, map_batches
+from ._data import BatchIterator, TensorSplit, inference_batch_size, map_batches
 from ._net import DivergenceGuard, EarlyStoppingFromStart, seeded_torch
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-# Fixed: every inference batch is padded to this size (see map_batches).
-INFERENCE_BATCH_SIZE = 512
 _MAX_SEED = np.iinfo(np.int32).max
 # early_stopping='auto' holds out rows when at least this many would be held out.
 AUTO_MIN_VALIDATION_ROWS = 10
@@ -196,7 +194,9 @@ class BaseNeuralEstimator(BaseEstimator):
                 raise ValueError(f"{type(self).__name__} needs numeric input, but columns "
                                  f"{bad} are not numeric. {advice}")
         try:
-            validated = validate_data(self, X, y, reset=reset, dtype=np.float32)
+            # Sparse input stays sparse: CSR, whose rows batches slice.
+            validated = validate_data(self, X, y, reset=reset, dtype=np.float32,
+                                      accept_sparse="csr")
         except ValueError as exc:
             if "could not convert" not in str(exc):
                 raise
@@ -206,6 +206,11 @@ class BaseNeuralEstimator(BaseEstimator):
             return layout.to_network(validated)
         X, y = validated
         return layout.to_network(X), y
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # rows stay sparse, densified a batch at a time
+        return tags
 
     def _continues(self, partial):
         """Whether this fit continues the fitted model (``partial_fit`` or ``warm_start``)."""
@@ -315,10 +320,11 @@ class BaseNeuralEstimator(BaseEstimator):
         """
         device = _resolve_device(self.device)
         incremental = epochs is not None
-        schedule = self._schedule(len(X))
-        if schedule["early_stopping"] and not incremental and len(X) < 2:
+        n_samples = X.shape[0]
+        schedule = self._schedule(n_samples)
+        if schedule["early_stopping"] and not incremental and n_samples < 2:
             raise ValueError(
-                f"early_stopping=True holds out validation rows, but X has {len(X)} sample; "
+                f"early_stopping=True holds out validation rows, but X has {n_samples} sample; "
                 "pass more samples or early_stopping=False."
             )
         if seed is None:
@@ -347,4 +353,5 @@ class BaseNeuralEstimator(BaseEstimator):
         return self
 
     def _map_batches(self, function, X):
-        return map_batches(function, X, INFERENCE_BATCH_SIZE, self.net_.device)
+        return map_batches(function, X, inference_batch_size(np.prod(X.shape[1:])),
+                           self.net_.device)

@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
@@ -174,7 +175,7 @@ class AutoencoderTransformer(BaseAutoencoder):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; numeric, without NaN or infinity.
         y : None
             Ignored; present for API consistency.
@@ -338,8 +339,11 @@ class DenoisingAutoencoder(AutoencoderTransformer):
                 f"noise_level is the probability of corrupting a value with "
                 f"noise={self.noise!r}, so it must lie in [0, 1]; got {self.noise_level}."
             )
-        low = torch.as_tensor(X.min(axis=0), dtype=torch.float32)
-        high = torch.as_tensor(X.max(axis=0), dtype=torch.float32)
+        low, high = X.min(axis=0), X.max(axis=0)
+        if sp.issparse(low):
+            low, high = low.toarray().ravel(), high.toarray().ravel()
+        low = torch.as_tensor(low, dtype=torch.float32)
+        high = torch.as_tensor(high, dtype=torch.float32)
         return NOISES[self.noise](self.noise_level, low=low, high=high, clip=self.clip)
 
     def corrupt(self, X, random_state=None):
@@ -349,7 +353,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Clean samples with the features seen in ``fit``.
         random_state : int, RandomState instance or None, default=None
             Seeds the noise; None draws a seed from numpy's global RNG.
@@ -376,7 +380,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Noisy samples with the features seen in ``fit``.
 
         Returns

@@ -4,6 +4,7 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import log_softmax
 from sklearn.base import (
     ClassifierMixin,
@@ -181,7 +182,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data, labeled and unlabeled rows alike; numeric, finite.
         y : array-like of shape (n_samples,)
             Class labels (ints or strings), ``-1`` for unlabeled rows.
@@ -205,7 +206,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data, labeled and unlabeled rows alike.
         y : array-like of shape (n_samples,)
             Class labels from ``classes``, ``-1`` for unlabeled rows.
@@ -311,7 +312,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples with the features seen in ``fit``.
 
         Returns
@@ -326,7 +327,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples with the features seen in ``fit``.
 
         Returns
@@ -341,7 +342,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples with the features seen in ``fit``.
 
         Returns
@@ -357,7 +358,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples with the features seen in ``fit``.
 
         Returns
@@ -375,7 +376,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Test samples.
         y : array-like of shape (n_samples,)
             True labels from ``classes_``, or ``-1`` for rows to leave out.
@@ -396,7 +397,8 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
                              "Score on rows with labels.")
         check_known(y[labeled], self.classes_, "in fit")
         if not labeled.all():
-            X = X.iloc[labeled] if hasattr(X, "iloc") else np.asarray(X)[labeled]
+            X = X.iloc[labeled] if hasattr(X, "iloc") else (
+                X if sp.issparse(X) else np.asarray(X))[labeled]
             y = y[labeled]
             sample_weight = None if sample_weight is None else np.asarray(sample_weight)[labeled]
         return super().score(X, y, sample_weight=sample_weight)

@@ -1,0 +1,98 @@
+"""Sparse input: rows stay sparse in memory and are densified a batch at a time."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
+from skae._data import BatchIterator, SparseRows, TensorSplit, as_dataset
+
+from .conftest import FAST, FAST_CLASSIFIER
+
+
+def _sparse_digits(digits01):
+    X, y = digits01
+    return sp.csr_matrix(X), X, y
+
+
+def test_sparse_rows_densify_batches_on_the_device():
+    X = sp.random(50, 7, density=0.2, format="csr", random_state=0, dtype=np.float32)
+    dataset = as_dataset(X, np.arange(50))
+    assert isinstance(dataset.X, SparseRows)
+    rows = torch.tensor([3, 0, 49])
+    np.testing.assert_array_equal(dataset.X[rows].numpy(), X[[3, 0, 49]].toarray())
+    np.testing.assert_array_equal(dataset.X[10:20].numpy(), X[10:20].toarray())
+    batches = list(BatchIterator(dataset, batch_size=16, shuffle=True))
+    assert sorted(np.concatenate([b[1].numpy() for b in batches])) == list(range(50))
+    train, valid = TensorSplit(0.2, seed=0)(dataset)
+    assert isinstance(train.X, SparseRows) and isinstance(valid.X, SparseRows)
+    assert len(train) + len(valid) == 50
+
+
+@pytest.mark.parametrize("Estimator", [AutoencoderTransformer, DenoisingAutoencoder])
+def test_autoencoders_take_sparse_input_as_its_dense_twin(Estimator, digits01):
+    X_sparse, X, _ = _sparse_digits(digits01)
+    model = Estimator(4, **FAST).fit(X_sparse)
+    # Once fitted, sparse and dense copies of the same rows give the same results.
+    np.testing.assert_allclose(model.transform(X_sparse), model.transform(X), atol=1e-6)
+    np.testing.assert_allclose(model.score_samples(X_sparse), model.score_samples(X),
+                               rtol=1e-5)
+    assert model.reconstruct(sp.csc_matrix(X)).shape == X.shape
+    # It learnt: better than rebuilding every row as the mean row.
+    assert -model.score(X_sparse) < np.mean((X - X.mean(axis=0)) ** 2)
+
+
+def test_sparse_fit_starts_at_sparse_pca(digits01):
+    X_sparse, X, _ = _sparse_digits(digits01)
+    ae = AutoencoderTransformer(5, tol=1e6, early_stopping=True, random_state=0).fit(X_sparse)
+    dense = AutoencoderTransformer(5, tol=1e6, early_stopping=True, random_state=0).fit(X)
+    # Both keep their PCA start (ARPACK on the sparse rows, the full SVD on dense ones).
+    np.testing.assert_allclose(ae.reconstruct(X), dense.reconstruct(X), atol=2e-3)
+
+
+def test_classifier_takes_sparse_input(digits01):
+    X_sparse, X, y = _sparse_digits(digits01)
+    y_few = np.where(np.arange(len(y)) < 300, y, -1)
+    clf = PretrainedAEClassifier(AutoencoderTransformer(16, **FAST), **FAST_CLASSIFIER)
+    clf.fit(X_sparse, y_few)
+    np.testing.assert_allclose(clf.predict_proba(X_sparse), clf.predict_proba(X), atol=1e-6)
+    assert clf.score(X_sparse[300:], y[300:]) > 0.5
+    assert clf.score(X_sparse, y_few) == clf.score(X[:300], y[:300])
+
+
+def test_one_hot_pipeline_stays_sparse():
+    rng = np.random.default_rng(0)
+    categories = rng.integers(0, 30, size=(400, 3)).astype(str)
+    y = (categories[:, 0].astype(int) % 2)
+    pipe = make_pipeline(OneHotEncoder(), AutoencoderTransformer(4, **FAST),
+                         LogisticRegression())
+    pipe.fit(categories, y)
+    assert pipe.score(categories, y) > 0.5
+
+
+def test_memory_grows_with_non_zeros_not_rows_times_columns():
+    # Dense, X would take 4 GB; a fit that densified it would exceed the bound.
+    script = textwrap.dedent("""
+        import resource, numpy as np, scipy.sparse as sp
+        from skae import AutoencoderTransformer
+        n, d = 1000, 1_000_000
+        rng = np.random.default_rng(0)
+        X = sp.csr_matrix((rng.random(5 * n, dtype=np.float32),
+                           rng.integers(0, d, 5 * n), np.arange(0, 5 * n + 1, 5)), (n, d))
+        ae = AutoencoderTransformer(2, hidden_layer_sizes=(4,), max_epochs=1,
+                                    early_stopping=False, random_state=0).fit(X)
+        assert ae.transform(X[:10]).shape == (10, 2)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True)
+    peak_gib = int(out.stdout.split()[-1]) / 2**20
+    assert peak_gib < 2.0, f"peak RSS {peak_gib:.2f} GiB"
