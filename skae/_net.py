@@ -134,9 +134,11 @@ class AutoencoderNet(TensorNet):
             return super().validation_step(batch, **fit_params)
         X, y = batch
         mode = corruption.training
-        with seeded_torch(VALIDATION_CORRUPTION_SEED, self.device), torch.no_grad():
-            corrupted = corruption.train(True)(X)
-        corruption.train(mode)
+        try:
+            with seeded_torch(VALIDATION_CORRUPTION_SEED, self.device), torch.no_grad():
+                corrupted = corruption.train(True)(X)
+        finally:
+            corruption.train(mode)
         return super().validation_step((corrupted, X if y is None else y), **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
