@@ -217,7 +217,8 @@ NOISE_PARAMS = """\
 
 TRAINING_PARAMS = """\
     optimizer : {'adam', 'adamw', 'sgd'}, default='adam'
-        The torch optimiser.
+        The torch optimiser. Adam and AdamW run torch's fused implementation (one kernel
+        for all parameters) where the device has it: CUDA, and CPUs from torch 2.4.
 
     lr : float, default=1e-3
         Learning rate.

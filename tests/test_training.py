@@ -15,6 +15,7 @@ from skorch.callbacks import (
 from torch.optim.lr_scheduler import StepLR
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
+from skae._training import fused_supported
 
 from .conftest import FAST, FAST_CLASSIFIER
 
@@ -243,3 +244,14 @@ def test_epochs_are_shuffled_afresh(blobs):
     AutoencoderTransformer(2, **FAST, callbacks=[Record()]).fit(X)
     assert len(orders) == 3
     assert not torch.equal(orders[0], orders[1])
+
+
+def test_adam_runs_fused_where_torch_has_it(blobs):
+    X = blobs[0]
+    cpu_has_it = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
+    assert fused_supported(torch.optim.Adam, "cpu") == cpu_has_it
+    for optimizer in ("adam", "adamw"):
+        ae = AutoencoderTransformer(2, optimizer=optimizer, **FAST).fit(X)
+        assert ae.net_.optimizer_.defaults["fused"] is (True if cpu_has_it else None)
+    ae = AutoencoderTransformer(2, optimizer="sgd", **FAST).fit(X)
+    assert not ae.net_.optimizer_.defaults.get("fused")
