@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.history import History
 from torch import nn
 
-from ._data import SampleLayout, dense, inference_batch_size, map_batches, to_tensor
+from ._data import SampleLayout, dense, map_batches, to_tensor
 from ._net import AutoencoderNet
 from ._training import BaseNeuralEstimator, rolled_back_on_error
 from .modules import Autoencoder, LinearPath, TopK
@@ -292,8 +292,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             history.extend(dict(row, epoch=len(history) + j + 1, layer=i)
                            for j, row in enumerate(net.history))
             with evaluating(shallow):
-                inputs = map_batches(shallow.encode, inputs,
-                                     inference_batch_size(inputs.shape[1]), net.device)
+                inputs = map_batches(shallow.encode, inputs, device=net.device)
         # The shallow nets trained the stack's own layers in place, and left them in the
         # mode of their last step; give them the stack's.
         module.train(module.training)

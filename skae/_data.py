@@ -242,7 +242,7 @@ def inference_batch_size(n_values):
                        INFERENCE_BATCH_ROWS))
 
 
-def map_batches(function, X, batch_size, device):
+def map_batches(function, X, batch_size=None, device="cpu"):
     """Apply a torch function to ``X`` in fixed-size batches without gradients; return numpy.
 
     Every batch has exactly ``batch_size`` rows (the last one is padded with zeros), so
@@ -257,14 +257,18 @@ def map_batches(function, X, batch_size, device):
         Maps a float32 tensor batch to a tensor.
     X : array-like or sparse matrix of shape (n_samples, ...)
         A sparse matrix is densified a batch at a time.
-    batch_size : int
-    device : str or torch.device
+    batch_size : int or None, default=None
+        None: :func:`inference_batch_size` of the rows' width, so that the size depends
+        on the data's shape alone.
+    device : str or torch.device, default='cpu'
 
     Returns
     -------
     out : ndarray (float32 unless ``function`` returns another dtype)
     """
     X = SparseRows(X, device) if sp.issparse(X) else to_tensor(X, np.float32)
+    if batch_size is None:
+        batch_size = inference_batch_size(np.prod(X.shape[1:]))
     outputs = []
     with torch.no_grad():
         for start in range(0, len(X), batch_size):

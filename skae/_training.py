@@ -21,7 +21,7 @@ from skorch.callbacks import ProgressBar
 from skorch.utils import noop
 from torch import nn
 
-from ._data import BatchIterator, TensorSplit, inference_batch_size, map_batches
+from ._data import BatchIterator, TensorSplit, map_batches
 from ._net import DivergenceGuard, EarlyStoppingFromStart, seeded_torch
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -375,5 +375,4 @@ class BaseNeuralEstimator(BaseEstimator):
         return self
 
     def _map_batches(self, function, X):
-        return map_batches(function, X, inference_batch_size(np.prod(X.shape[1:])),
-                           self.net_.device)
+        return map_batches(function, X, device=self.net_.device)

@@ -4,7 +4,6 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import log_softmax
 from sklearn.base import (
     ClassifierMixin,
@@ -13,6 +12,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.frozen import FrozenEstimator
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     check_array,
@@ -397,8 +397,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
                              "Score on rows with labels.")
         check_known(y[labeled], self.classes_, "in fit")
         if not labeled.all():
-            X = X.iloc[labeled] if hasattr(X, "iloc") else (
-                X if sp.issparse(X) else np.asarray(X))[labeled]
+            X = _safe_indexing(X, labeled)
             y = y[labeled]
             sample_weight = None if sample_weight is None else np.asarray(sample_weight)[labeled]
         return super().score(X, y, sample_weight=sample_weight)
