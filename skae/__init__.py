@@ -3,11 +3,14 @@
 from .autoencoder import AutoencoderTransformer, DenoisingAutoencoder
 from .classifier import PretrainedAEClassifier
 from .metrics import neg_reconstruction_error, reconstruction_error
+from .persistence import export_onnx, load
 
 __all__ = [
     "AutoencoderTransformer",
     "DenoisingAutoencoder",
     "PretrainedAEClassifier",
+    "export_onnx",
+    "load",
     "neg_reconstruction_error",
     "reconstruction_error",
 ]

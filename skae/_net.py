@@ -1,5 +1,6 @@
 """skorch nets used by skae estimators: tensor batches, reconstruction loss with penalties."""
 
+import contextvars
 import math
 from contextlib import contextmanager
 from copy import deepcopy
@@ -17,6 +18,9 @@ RECONSTRUCTION_LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 
 # Seed of the corruption of held-out rows: the same corruption at every epoch.
 VALIDATION_CORRUPTION_SEED = 0
+
+# ``(device parameter, torch device)`` that :func:`skae.load` unpickles estimators onto.
+LOAD_DEVICE = contextvars.ContextVar("skae_load_device", default=None)
 
 
 @contextmanager
@@ -79,6 +83,14 @@ class TensorNet(NeuralNet):
 
     def get_dataset(self, X, y=None):
         return as_dataset(X, y, device=self.device)
+
+    def __setstate__(self, state):
+        # skorch maps the weights to ``state["device"]`` (the CPU when it names a missing
+        # GPU); skae.load names the device instead.
+        target = LOAD_DEVICE.get()
+        if target is not None:
+            state["device"] = target[1]
+        super().__setstate__(state)
 
     def _set_training(self, training=True):
         # skorch calls this before every batch, and ``Module.train`` walks the whole module

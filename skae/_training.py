@@ -22,7 +22,7 @@ from skorch.utils import noop
 from torch import nn
 
 from ._data import BatchIterator, TensorSplit, map_batches
-from ._net import DivergenceGuard, EarlyStoppingFromStart, seeded_torch
+from ._net import LOAD_DEVICE, DivergenceGuard, EarlyStoppingFromStart, seeded_torch
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 _MAX_SEED = np.iinfo(np.int32).max
@@ -132,6 +132,13 @@ class BaseNeuralEstimator(BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
+
+    def __setstate__(self, state):
+        # skae.load sets the device parameter to where the nets' weights were mapped.
+        target = LOAD_DEVICE.get()
+        if target is not None and "device" in state:
+            state["device"] = target[0]
+        super().__setstate__(state)
 
     # -- <module>__<name> parameters, as skorch's module__<name> --------------------------
     # They arrive through ``**kwargs`` and live in one private dict, so that ``__init__``

@@ -133,7 +133,7 @@ class Autoencoder(nn.Module):
             The same values, shaped ``(n_samples, *sample_shape)`` as the encoder reads
             them.
         """
-        return X if self.sample_shape is None else X.reshape(len(X), *self.sample_shape)
+        return X if self.sample_shape is None else X.reshape(X.shape[0], *self.sample_shape)
 
     def encode(self, X):
         code = self.encoder(self.unflatten(X))
@@ -141,7 +141,7 @@ class Autoencoder(nn.Module):
 
     def decode(self, code):
         X = self.decoder(code)
-        return X if self.sample_shape is None else X.reshape(len(X), -1)
+        return X if self.sample_shape is None else X.reshape(X.shape[0], -1)
 
     def reconstruct(self, X):
         """Encode and decode ``X`` without corruption: the reconstruction alone.

@@ -1,0 +1,162 @@
+"""Moving fitted estimators between machines: loading onto a chosen device, ONNX export.
+
+A fitted skae estimator pickles (``pickle``, ``joblib.dump``) with its torch weights. Two
+functions cover what pickling alone does not:
+
+- :func:`load` unpickles an estimator onto the device you name, whatever device it was
+  fitted on: a model trained on a GPU runs on a CPU-only machine, and the reverse.
+- :func:`export_onnx` writes the fitted encoder (what ``transform`` computes) as an ONNX
+  graph, which ONNX Runtime and other engines run without Python objects. Unpickling runs
+  code from the file; loading an ONNX graph does not, so ship ONNX to people who should
+  not have to trust you.
+"""
+
+import os
+import warnings
+from contextlib import contextmanager
+
+import joblib
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import evaluating
+from ._net import LOAD_DEVICE
+from ._training import BaseNeuralEstimator, _resolve_device
+
+__all__ = ["export_onnx", "load"]
+
+
+@contextmanager
+def _loading_onto(target):
+    token = LOAD_DEVICE.set(target)
+    try:
+        yield
+    finally:
+        LOAD_DEVICE.reset(token)
+
+
+def load(file, device=None):
+    """Load a pickled or ``joblib.dump``-ed estimator, its torch weights onto ``device``.
+
+    Parameters
+    ----------
+    file : str, path-like or file object
+        What ``joblib.dump`` or ``pickle.dump`` wrote.
+    device : {'cpu', 'cuda', 'cuda:<index>', 'mps', 'auto'}, torch.device or None, \
+default=None
+        Where the loaded estimators keep their weights, run ``transform`` and ``predict``
+        and go on training: their ``device`` parameter is set to it. None keeps the
+        devices they were saved with, except that a model saved on a GPU that this machine
+        lacks is loaded onto the CPU (with skorch's ``DeviceWarning``; its ``device``
+        parameter then still names the GPU, so a later ``fit`` asks for one).
+
+    Returns
+    -------
+    estimator : object
+        The unpickled object. skae estimators anywhere inside it (in a ``Pipeline``, a
+        ``GridSearchCV``, a classifier's fitted autoencoder) are moved to ``device``.
+
+    Warnings
+    --------
+    Unpickling runs code stored in the file: load only files you trust. To ship an encoder
+    to others, use :func:`export_onnx`.
+
+    Examples
+    --------
+    >>> import io, joblib
+    >>> from sklearn.datasets import load_iris
+    >>> from skae import AutoencoderTransformer, load
+    >>> X = load_iris().data
+    >>> ae = AutoencoderTransformer(2, max_epochs=5, random_state=0).fit(X)
+    >>> buffer = io.BytesIO()
+    >>> joblib.dump(ae, buffer)
+    >>> _ = buffer.seek(0)
+    >>> loaded = load(buffer, device="cpu")
+    >>> loaded.device, loaded.transform(X[:2]).shape
+    ('cpu', (2, 2))
+    """
+    # A device this machine lacks fails here, with advice, before anything is read.
+    target = None if device is None else (device, _resolve_device(device))
+    with _loading_onto(target):
+        return joblib.load(file)
+
+
+class _Transform(torch.nn.Module):
+    """The encoder's ``encode`` as a module's ``forward``, for the exporter."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, X):
+        return self.module.encode(X)
+
+
+def export_onnx(estimator, path, *, opset_version=None):
+    """Write what a fitted estimator's ``transform`` computes as an ONNX graph.
+
+    The graph takes a float32 batch ``X`` of any number of rows, shaped as the network
+    reads them: ``(n_samples, n_features_in_)`` flat rows, images channel-first
+    (``(channels, height, width)`` flattened; transpose channel-last images first) and
+    sequences ``(steps, features)`` flattened. It returns the codes, ``code``, of shape
+    ``(n_samples, n_components)``: those of ``transform`` up to float rounding.
+    The export goes through ``torch.onnx.export`` (its ``torch.export`` route, which
+    needs the ``onnx`` and ``onnxscript`` packages: ``pip install "skae[onnx]"``).
+
+    Parameters
+    ----------
+    estimator : AutoencoderTransformer, DenoisingAutoencoder or PretrainedAEClassifier
+        A fitted skae estimator (any estimator with a skae network behind ``transform``).
+    path : str or path-like
+        The ``.onnx`` file to write.
+    opset_version : int or None, default=None
+        ONNX opset of the graph; None takes the exporter's default.
+
+    Returns
+    -------
+    path : str
+        The path written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import onnxruntime
+    >>> from sklearn.datasets import load_iris
+    >>> from skae import AutoencoderTransformer, export_onnx
+    >>> X = load_iris().data.astype(np.float32)
+    >>> ae = AutoencoderTransformer(2, max_epochs=5, random_state=0).fit(X)
+    >>> path = export_onnx(ae, os.path.join(tempfile.mkdtemp(), "encoder.onnx"))
+    >>> session = onnxruntime.InferenceSession(path)
+    >>> codes = session.run(None, {"X": X})[0]
+    >>> np.allclose(codes, ae.transform(X), atol=1e-5)
+    True
+    """
+    if not isinstance(estimator, BaseNeuralEstimator):
+        raise TypeError(
+            f"export_onnx exports skae estimators, not {type(estimator).__name__}; for other "
+            "scikit-learn estimators use skl2onnx."
+        )
+    check_is_fitted(estimator)
+    path = os.fspath(path)
+    network = estimator.net_.module_
+    example = torch.zeros(2, estimator.n_features_in_, device=estimator.net_.device)
+    try:
+        with evaluating(network), warnings.catch_warnings():
+            # The exporter warns about torch's own internals (deprecations inside torch,
+            # recurrent layers' weight caching), nothing a user could act on.
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            warnings.filterwarnings("ignore", message=".*were assigned during export")
+            program = torch.onnx.export(
+                _Transform(network).eval(), (example,), input_names=["X"],
+                output_names=["code"], dynamic_shapes=({0: torch.export.Dim("n_samples")},),
+                opset_version=opset_version, dynamo=True, verbose=False,
+            )
+    except ImportError as exc:
+        raise ImportError(
+            f"export_onnx needs the onnx and onnxscript packages ({exc}); install them with "
+            'pip install "skae[onnx]".'
+        ) from exc
+    program.save(path)
+    return path
+
