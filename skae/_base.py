@@ -14,6 +14,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.decomposition import PCA
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.history import History
@@ -28,6 +29,8 @@ from .modules.dense import ACTIVATIONS
 
 LOSSES = {"mse": nn.MSELoss, "bce": nn.BCELoss}
 MODULE = [StrOptions(set(BODIES)), nn.Module, type]
+# Above this many values, pca_start makes no float64 copy of X (it would be 128 MiB).
+PCA_START_VALUES = 2**24
 
 
 def positive_ints(name, value):
@@ -48,21 +51,32 @@ def auto_hidden_layer_sizes(n_features, n_components):
 
 def pca_start(X, n_components, random_state):
     """PCA's ``components_`` (zero rows beyond the data's rank) and ``mean_`` for ``X``,
-    as float32 tensors: where an autoencoder's linear paths start."""
+    as float32 tensors: where an autoencoder's linear paths start.
+
+    A dense ``X`` of more than ``PCA_START_VALUES`` values gets no float64 copy, which
+    would double its memory: with at most 1,000 features, PCA diagonalises its covariance
+    (``svd_solver="covariance_eigh"``, no copy of ``X``); with more, it runs on that many
+    values' worth of rows drawn at random. A start needs no more precision than that.
+    """
     n_samples, n_features = X.shape
     components = np.zeros((n_components, n_features))
     n_kept = min(n_components, n_samples, n_features) if n_samples > 1 else 0
+    solver = "auto"
     if sp.issparse(X) and n_kept == min(X.shape):
         X = X.toarray()  # ARPACK needs fewer components than both sides: a small X
     if sp.issparse(X):
-        # ARPACK centres implicitly: the data stay sparse.
-        pca = PCA(n_kept, svd_solver="arpack", random_state=random_state) if n_kept else None
-        mean = np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
-    else:
+        solver = "arpack"  # it centres implicitly: the data stay sparse
+    elif X.size <= PCA_START_VALUES:
         X = np.asarray(X, dtype=np.float64)
-        pca = PCA(n_kept, random_state=random_state) if n_kept else None
-        mean = X.mean(axis=0)
-    if pca is not None:
+    elif n_features <= 1000:
+        solver = "covariance_eigh"
+    else:
+        rows = check_random_state(random_state).choice(
+            n_samples, max(PCA_START_VALUES // n_features, n_kept), replace=False)
+        X = np.asarray(X[np.sort(rows)], dtype=np.float64)
+    mean = np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
+    if n_kept:
+        pca = PCA(n_kept, svd_solver=solver, random_state=random_state)
         components[:n_kept] = pca.fit(X).components_
     return (torch.as_tensor(components, dtype=torch.float32),
             torch.as_tensor(mean, dtype=torch.float32))

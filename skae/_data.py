@@ -20,22 +20,40 @@ INFERENCE_BATCH_VALUES = 2**24
 class TensorDataset:
     """Input tensor ``X`` and optional target tensor ``y`` with the same first dimension.
 
+    A subset (:meth:`subset`) shares ``X`` and ``y`` and keeps the indices of its rows:
+    holding out validation rows copies no data.
+
     Parameters
     ----------
-    X : torch.Tensor
+    X : torch.Tensor, SparseRows or HostRows
     y : torch.Tensor or None, default=None
+    index : torch.Tensor or None, default=None
+        The rows of ``X`` and ``y`` that make up the dataset, on ``X.device``; None for all.
     """
 
-    def __init__(self, X, y=None):
+    def __init__(self, X, y=None, index=None):
         self.X = X
         self.y = y
+        self.index = index
 
     def __len__(self):
-        return len(self.X)
+        return len(self.X) if self.index is None else len(self.index)
+
+    @property
+    def labels(self):
+        """The dataset's targets (its rows of ``y``), or None."""
+        return self.y if self.y is None or self.index is None else self.y[self.index]
+
+    def batch(self, rows):
+        """``(X, y)`` of the dataset's ``rows`` (a slice or an index tensor)."""
+        if self.index is not None:
+            rows = self.index[rows]
+        return self.X[rows], None if self.y is None else self.y[rows]
 
     def subset(self, indices):
-        X = self.X.subset(indices) if isinstance(self.X, SparseRows) else self.X[indices]
-        return TensorDataset(X, None if self.y is None else self.y[indices])
+        """The dataset of the rows ``indices`` (a tensor on ``X.device``), sharing data."""
+        return TensorDataset(self.X, self.y, indices if self.index is None
+                             else self.index[indices])
 
 
 class SparseRows:
@@ -83,10 +101,6 @@ class SparseRows:
         if torch.is_tensor(indices):
             indices = indices.cpu().numpy()
         return self.X[indices]
-
-    def subset(self, indices):
-        """The chosen rows, still sparse."""
-        return SparseRows(self._rows(indices), self.target)
 
     def __getitem__(self, indices):
         block = self._rows(indices)
@@ -160,12 +174,12 @@ class BatchIterator:
         return -(-len(self.dataset) // self.batch_size) - self._skips_last_row()
 
     def __iter__(self):
-        X, y, n = self.dataset.X, self.dataset.y, len(self.dataset)
-        order = torch.randperm(n).to(X.device) if self.shuffle else None
+        n = len(self.dataset)
+        order = torch.randperm(n).to(self.dataset.X.device) if self.shuffle else None
         for start in range(0, n - self._skips_last_row(), self.batch_size):
             rows = slice(start, start + self.batch_size) if order is None else order[
                 start:start + self.batch_size]
-            yield X[rows], None if y is None else y[rows]
+            yield self.dataset.batch(rows)
 
 
 class SemiSupervisedBatches(BatchIterator):
@@ -189,17 +203,17 @@ class SemiSupervisedBatches(BatchIterator):
         super().__init__(dataset, batch_size, shuffle=True)
 
     def __iter__(self):
-        X, y = self.dataset.X, self.dataset.y
-        labeled = torch.nonzero(y >= 0).flatten()
+        device = self.dataset.X.device
+        labeled = torch.nonzero(self.dataset.labels >= 0).flatten().to(device)
         n_labeled = min(len(labeled), max(1, self.batch_size // 8))
-        cycle = labeled[torch.randperm(len(labeled)).to(X.device)]
-        order = torch.randperm(len(X)).to(X.device)
+        cycle = labeled[torch.randperm(len(labeled)).to(device)]
+        order = torch.randperm(len(self.dataset)).to(device)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             if n_labeled and len(cycle) < n_labeled:
-                cycle = torch.cat([cycle, labeled[torch.randperm(len(labeled)).to(X.device)]])
+                cycle = torch.cat([cycle, labeled[torch.randperm(len(labeled)).to(device)]])
             rows = torch.cat([order[start:start + self.batch_size], cycle[:n_labeled]])
             cycle = cycle[n_labeled:]
-            yield X[rows], y[rows]
+            yield self.dataset.batch(rows)
 
 
 class TensorSplit:
@@ -228,7 +242,7 @@ class TensorSplit:
         self.stratify = stratify
 
     def __call__(self, dataset, y=None, **fit_params):
-        labels = dataset.y.cpu().numpy() if self.stratify else None
+        labels = dataset.labels.cpu().numpy() if self.stratify else None
         indices = train_test_split(np.arange(len(dataset)), test_size=self.fraction,
                                    random_state=self.seed, stratify=labels)
         train, valid = (torch.as_tensor(i, device=dataset.X.device) for i in indices)
