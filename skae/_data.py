@@ -113,6 +113,75 @@ class SparseRows:
         return batch
 
 
+class HostRows:
+    """Rows of a dense array kept in host memory, a batch at a time copied to ``device``.
+
+    For data too large for the device. On CUDA the rows are pinned, so that
+    :class:`BatchIterator` can copy the next batch asynchronously, on a side stream, while
+    the device computes on the current one.
+
+    Parameters
+    ----------
+    X : array-like or torch.Tensor of shape (n_samples, n_features)
+    device : str or torch.device, default='cpu'
+        Where batches are used.
+
+    Attributes
+    ----------
+    device : torch.device
+        Where the rows live (the host), so that row indices are drawn there.
+    target : torch.device
+        Where batches go.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._data import HostRows
+    >>> HostRows(np.arange(6.0).reshape(3, 2))[[2, 0]]
+    tensor([[4., 5.],
+            [0., 1.]])
+    """
+
+    device = torch.device("cpu")
+
+    def __init__(self, X, device="cpu"):
+        self.target = torch.device(device)
+        X = to_tensor(X, np.float32).to(device="cpu", dtype=torch.float32)
+        self.X = X.pin_memory() if self.target.type == "cuda" else X
+
+    def __len__(self):
+        return len(self.X)
+
+    @property
+    def shape(self):
+        return self.X.shape
+
+    def __getitem__(self, rows):
+        """The rows on the host, pinned on CUDA (the iterator copies them to the device)."""
+        if isinstance(rows, slice):
+            return self.X[rows]
+        rows = torch.as_tensor(rows, device="cpu")
+        pinned = self.target.type == "cuda"
+        out = torch.empty((len(rows), *self.X.shape[1:]), pin_memory=pinned)
+        return torch.index_select(self.X, 0, rows, out=out)
+
+
+def placement(X, device, data_placement="auto"):
+    """Where a dense ``X`` lives in training: ``'device'`` or ``'host'``.
+
+    ``'auto'`` keeps it on the device when it takes at most half of the device's free
+    memory, on the host (:class:`HostRows`) otherwise. On the CPU, host and device are one.
+    """
+    if data_placement != "auto":
+        return data_placement
+    device = torch.device(device)
+    if device.type != "cuda":
+        return "device"
+    free, _ = torch.cuda.mem_get_info(device)
+    n_bytes = 4 * int(np.prod(X.shape))  # float32
+    return "device" if n_bytes <= free // 2 else "host"
+
+
 def to_tensor(X, dtype=None):
     """Tensor view of an array, copied only when torch can't share its memory.
 
@@ -128,16 +197,20 @@ def dense(X):
     return X.toarray() if sp.issparse(X) else X
 
 
-def as_dataset(X, y=None, device="cpu"):
+def as_dataset(X, y=None, device="cpu", data_placement="auto"):
     """Turn arrays or tensors into a :class:`TensorDataset` on ``device`` (float32 inputs).
 
     A sparse ``X`` stays sparse on the host (:class:`SparseRows`), and so does ``y``:
-    batches are densified on ``device``, and skorch moves their targets there.
+    batches are densified on ``device``, and skorch moves their targets there. A dense
+    ``X`` goes to ``device`` whole, or stays on the host (:class:`HostRows`) when
+    :func:`placement` says so.
     """
     if isinstance(X, TensorDataset):
         return X
     if sp.issparse(X):
         return TensorDataset(SparseRows(X, device), None if y is None else to_tensor(y))
+    if placement(X, device, data_placement) == "host":
+        return TensorDataset(HostRows(X, device), None if y is None else to_tensor(y))
     X = to_tensor(X, np.float32).to(device=device, dtype=torch.float32)
     if y is not None:
         y = to_tensor(y).to(device)
@@ -174,6 +247,9 @@ class BatchIterator:
         return -(-len(self.dataset) // self.batch_size) - self._skips_last_row()
 
     def __iter__(self):
+        return prefetched(self._batches(), self.dataset.X)
+
+    def _batches(self):
         n = len(self.dataset)
         order = torch.randperm(n).to(self.dataset.X.device) if self.shuffle else None
         for start in range(0, n - self._skips_last_row(), self.batch_size):
@@ -202,7 +278,7 @@ class SemiSupervisedBatches(BatchIterator):
     def __init__(self, dataset, batch_size, shuffle=True):
         super().__init__(dataset, batch_size, shuffle=True)
 
-    def __iter__(self):
+    def _batches(self):
         device = self.dataset.X.device
         labeled = torch.nonzero(self.dataset.labels >= 0).flatten().to(device)
         n_labeled = min(len(labeled), max(1, self.batch_size // 8))
@@ -214,6 +290,40 @@ class SemiSupervisedBatches(BatchIterator):
             rows = torch.cat([order[start:start + self.batch_size], cycle[:n_labeled]])
             cycle = cycle[n_labeled:]
             yield self.dataset.batch(rows)
+
+
+def prefetched(batches, X):
+    """``batches`` as they are, or, from :class:`HostRows` bound for a GPU, copied there
+    one batch ahead on a side stream, so that copies overlap the computation."""
+    if not (isinstance(X, HostRows) and X.target.type == "cuda"):
+        yield from batches
+        return
+    stream = torch.cuda.Stream(X.target)
+
+    def send(batch):
+        with torch.cuda.stream(stream):
+            moved = tuple(None if t is None else t.to(X.target, non_blocking=True)
+                          for t in batch)
+            done = torch.cuda.Event()
+            done.record(stream)
+        return moved, done
+
+    def receive(moved, done):
+        current = torch.cuda.current_stream(X.target)
+        current.wait_event(done)
+        for t in moved:
+            if t is not None:
+                t.record_stream(current)  # the side stream's memory is in use here
+        return moved
+
+    pending = None
+    for batch in batches:
+        sent = send(batch)
+        if pending is not None:
+            yield receive(*pending)
+        pending = sent
+    if pending is not None:
+        yield receive(*pending)
 
 
 class TensorSplit:

@@ -269,6 +269,27 @@ TRAINING_PARAMS = """\
         Where to train and infer: 'cpu', 'cuda' (or 'cuda:1', ...), 'mps', or 'auto' (CUDA,
         then MPS, when available, else the CPU).
 
+    data_placement : {'auto', 'device', 'host'}, default='auto'
+        Where dense training data lives. 'device' copies it to ``device`` whole, once;
+        'host' keeps it in host memory (pinned, on CUDA) and copies each batch
+        asynchronously, one batch ahead on a side stream, so that copies overlap the
+        computation: for data larger than the GPU. 'auto' keeps it on a GPU when it takes
+        at most half of the GPU's free memory, else on the host. On the CPU both are one:
+        the data is used where it is, without a copy when ``X`` is C-contiguous float32.
+        Sparse data always stays on the host.
+
+    precision : {'float32', 'bfloat16'}, default='float32'
+        'bfloat16' runs the training and validation forward passes under torch's
+        bfloat16 autocast (on GPUs that support it: Ampere and later; on CPUs through
+        torch's CPU autocast, fast only on CPUs with bfloat16 instructions); weights,
+        optimiser, losses and ``transform`` / ``predict`` stay float32.
+
+    compile : bool, default=False
+        Whether to compile the network with ``torch.compile`` (skorch's ``compile``;
+        ``compile__mode='reduce-overhead'`` and other ``torch.compile`` arguments go
+        through the estimator's ``compile__<name>`` parameters). The first epoch pays the
+        compilation.
+
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation split. An int
         gives the same model on every fit (on the CPU). torch's global RNG is left untouched.

@@ -73,16 +73,45 @@ class EarlyStoppingFromStart(EarlyStopping):
         self.best_epoch_ = 0
 
 
+def _as_float32(out):
+    """A forward pass's output (a tensor or a tuple of them) in float32."""
+    if isinstance(out, tuple):
+        return tuple(_as_float32(o) for o in out)
+    return out.float() if torch.is_tensor(out) and out.is_floating_point() else out
+
+
 class TensorNet(NeuralNet):
     """``NeuralNet`` whose data stays in whole tensors on the training device.
 
     Combined with :class:`skae._data.BatchIterator` as ``iterator_train`` and
     ``iterator_valid``, a batch costs one indexing operation instead of a per-row fetch and
     collate.
+
+    Parameters
+    ----------
+    data_placement : {'auto', 'device', 'host'}, default='auto'
+        Where dense training data lives (:func:`skae._data.placement`).
+    precision : {'float32', 'bfloat16'}, default='float32'
+        'bfloat16' runs the forward passes of training and validation under bfloat16
+        autocast; their outputs come back as float32, for the loss.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
     """
 
+    def __init__(self, *args, data_placement="auto", precision="float32", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.data_placement = data_placement
+        self.precision = precision
+
     def get_dataset(self, X, y=None):
-        return as_dataset(X, y, device=self.device)
+        return as_dataset(X, y, device=self.device, data_placement=self.data_placement)
+
+    def infer(self, x, **fit_params):
+        if self.precision == "float32":
+            return super().infer(x, **fit_params)
+        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16):
+            out = super().infer(x, **fit_params)
+        return _as_float32(out)
 
     def __setstate__(self, state):
         # skorch maps the weights to ``state["device"]`` (the CPU when it names a missing

@@ -129,6 +129,9 @@ class BaseNeuralEstimator(BaseEstimator):
         "callbacks": [list, None],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
+        "data_placement": [StrOptions({"auto", "device", "host"})],
+        "precision": [StrOptions({"float32", "bfloat16"})],
+        "compile": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -147,7 +150,7 @@ class BaseNeuralEstimator(BaseEstimator):
 
     def _is_module_param(self, name):
         prefix, sep, rest = name.partition("__")
-        return bool(sep and rest) and prefix in self._module_params
+        return bool(sep and rest) and prefix in (*self._module_params, "compile")
 
     def _set_module_params(self, kwargs):
         """Store the ``**kwargs`` of ``__init__`` as they are."""
@@ -157,7 +160,7 @@ class BaseNeuralEstimator(BaseEstimator):
         super()._validate_params()
         unknown = [name for name in self._extra_params if not self._is_module_param(name)]
         if unknown:
-            prefixes = " and ".join(f"{p}__<name>" for p in self._module_params)
+            prefixes = " and ".join(f"{p}__<name>" for p in (*self._module_params, "compile"))
             raise TypeError(
                 f"{type(self).__name__} got unexpected parameters {unknown}; besides its own "
                 f"parameters it takes {prefixes or 'no others'}.")
@@ -296,6 +299,10 @@ class BaseNeuralEstimator(BaseEstimator):
         neither holds out rows nor stops early.
         """
         device = _resolve_device(self.device)
+        if (self.precision == "bfloat16" and torch.device(device).type == "cuda"
+                and not torch.cuda.is_bf16_supported()):
+            raise ValueError(f"precision='bfloat16' needs a GPU with bfloat16 support, which "
+                             f"{device} lacks; use precision='float32'.")
         optimizer_params = {"optimizer__weight_decay": self.weight_decay}
         if self.optimizer == "sgd":
             optimizer_params["optimizer__momentum"] = self.momentum
@@ -318,6 +325,10 @@ class BaseNeuralEstimator(BaseEstimator):
             callbacks=self._make_callbacks(incremental, schedule["early_stopping"]),
             verbose=self.verbose,
             device=device,
+            data_placement=self.data_placement,
+            precision=self.precision,
+            compile=self.compile,
+            **{"compile__" + k: v for k, v in self._module_kwargs("compile").items()},
             **net_params,
             **optimizer_params,
         )

@@ -122,6 +122,9 @@ class AutoencoderTransformer(BaseAutoencoder):
         callbacks=None,
         warm_start=False,
         device="cpu",
+        data_placement="auto",
+        precision="float32",
+        compile=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -163,6 +166,9 @@ class AutoencoderTransformer(BaseAutoencoder):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.data_placement = data_placement
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
         self._set_module_params(kwargs)
@@ -283,6 +289,9 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         callbacks=None,
         warm_start=False,
         device="cpu",
+        data_placement="auto",
+        precision="float32",
+        compile=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -325,6 +334,9 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             callbacks=callbacks,
             warm_start=warm_start,
             device=device,
+            data_placement=data_placement,
+            precision=precision,
+            compile=compile,
             random_state=random_state,
             verbose=verbose,
             **kwargs,

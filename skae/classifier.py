@@ -142,6 +142,9 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         callbacks=None,
         warm_start=False,
         device="cpu",
+        data_placement="auto",
+        precision="float32",
+        compile=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -169,6 +172,9 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.data_placement = data_placement
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
         self._set_module_params(kwargs)

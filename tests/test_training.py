@@ -1,5 +1,7 @@
 """The one training path: skorch callbacks, warm starts, partial_fit, rollback, stopping."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -15,6 +17,7 @@ from skorch.callbacks import (
 from torch.optim.lr_scheduler import StepLR
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
+from skae._data import HostRows, placement
 from skae._training import fused_supported
 
 from .conftest import FAST, FAST_CLASSIFIER
@@ -255,3 +258,77 @@ def test_adam_runs_fused_where_torch_has_it(blobs):
         assert ae.net_.optimizer_.defaults["fused"] is (True if cpu_has_it else None)
     ae = AutoencoderTransformer(2, optimizer="sgd", **FAST).fit(X)
     assert not ae.net_.optimizer_.defaults.get("fused")
+
+
+# -- data placement, precision, compile ------------------------------------------------
+
+
+def test_host_placement_trains_the_same_model(digits):
+    X, _ = digits
+    on_device = AutoencoderTransformer(4, **FAST).fit(X)
+    on_host = AutoencoderTransformer(4, data_placement="host", **FAST).fit(X)
+    assert isinstance(on_host.net_.get_dataset(X).X, HostRows)
+    np.testing.assert_allclose(on_host.transform(X), on_device.transform(X), rtol=1e-5)
+
+
+def test_host_rows_give_rows_by_slice_and_index():
+    X = np.arange(12, dtype=np.float32).reshape(6, 2)
+    rows = HostRows(X)
+    np.testing.assert_array_equal(rows[1:3].numpy(), X[1:3])
+    np.testing.assert_array_equal(rows[torch.tensor([5, 0])].numpy(), X[[5, 0]])
+
+
+@pytest.mark.parametrize(("free", "expected"), [(10 * 2**30, "device"), (2**18, "host")])
+def test_auto_placement_keeps_on_the_gpu_what_fits_in_half_its_free_memory(
+        monkeypatch, free, expected):
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (free, 2 * free))
+    X = np.zeros((1000, 100), np.float32)  # 400 kB
+    assert placement(X, "cuda") == expected
+    assert placement(X, "cuda", "device") == "device"
+    assert placement(X, "cpu") == "device"  # one memory: nothing to choose
+
+
+def test_bfloat16_autocasts_training_not_the_fitted_model(digits):
+    X, _ = digits
+    dtypes = set()
+
+    class Recording(torch.nn.Linear):
+        def forward(self, x):
+            out = super().forward(x)
+            dtypes.add(out.dtype)
+            return out
+
+    class Encoder(torch.nn.Module):
+        def __init__(self, n_features, n_components):
+            super().__init__()
+            self.linear = Recording(n_features, n_components)
+
+        def forward(self, x):
+            return self.linear(x)
+
+    params = {**FAST, "hidden_layer_sizes": ()}
+    ae = AutoencoderTransformer(4, encoder=Encoder, decoder="dense", precision="bfloat16",
+                                 **params).fit(X)
+    assert torch.bfloat16 in dtypes
+    assert np.all(np.isfinite(ae.loss_curve_))
+    dtypes.clear()
+    assert ae.transform(X).dtype == np.float32 and dtypes == {torch.float32}
+
+
+def test_compile_goes_through_skorch_with_its_arguments(digits):
+    X, _ = digits
+    # The eager backend checks the plumbing without paying for inductor's compilation.
+    ae = AutoencoderTransformer(4, compile=True, compile__backend="eager", **FAST).fit(X)
+    assert isinstance(ae.net_.module_, torch._dynamo.eval_frame.OptimizedModule)
+    assert ae.transform(X).shape == (len(X), 4)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(ae)).transform(X), ae.transform(X))
+    with pytest.raises(TypeError, match=r"unexpected parameters \['compiler__mode'\]"):
+        AutoencoderTransformer(4, compiler__mode="max-autotune", **FAST).fit(X)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_host_rows_reach_the_gpu_through_the_side_stream(digits):
+    X, _ = digits
+    on_gpu = AutoencoderTransformer(4, device="cuda", **FAST).fit(X)
+    from_host = AutoencoderTransformer(4, device="cuda", data_placement="host", **FAST).fit(X)
+    np.testing.assert_allclose(from_host.transform(X), on_gpu.transform(X), atol=1e-5)
