@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder, evaluating
 from ._docs import (
+    ACCELERATOR_PARAM,
     ARCHITECTURE_PARAMS,
     FITTED_ATTRIBUTES,
     MODULE_KWARGS,
@@ -33,6 +34,7 @@ class AutoencoderTransformer(BaseAutoencoder):
     ----------
 {ARCHITECTURE_PARAMS}
 {TRAINING_PARAMS}
+{ACCELERATOR_PARAM}
 {MODULE_KWARGS}
     Attributes
     ----------
@@ -124,6 +126,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         device="cpu",
         random_state=None,
         verbose=0,
+        accelerator=None,
         **kwargs,
     ):
         self.n_components = n_components
@@ -165,6 +168,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.accelerator = accelerator
         self._set_module_params(kwargs)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -202,6 +206,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 {ARCHITECTURE_PARAMS}
 {NOISE_PARAMS}
 {TRAINING_PARAMS}
+{ACCELERATOR_PARAM}
 {MODULE_KWARGS}
     Attributes
     ----------
@@ -285,6 +290,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         device="cpu",
         random_state=None,
         verbose=0,
+        accelerator=None,
         **kwargs,
     ):
         super().__init__(
@@ -327,6 +333,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            accelerator=accelerator,
             **kwargs,
         )
         self.noise = noise
