@@ -197,7 +197,9 @@ class DataParallelMixin(AccelerateMixin):
             self._unwrap_accelerator()
             self.accelerator.free_memory()
             self.shards_ = None  # it holds the training rows
-            self.device = str(self.accelerator.device)
+            # 'cpu', not the 'cpu:0' of several CPU processes, which torch cannot load to.
+            device = self.accelerator.device
+            self.device = "cpu" if device.type == "cpu" else str(device)
 
 
 class AcceleratedAutoencoderNet(DataParallelMixin, AutoencoderNet):

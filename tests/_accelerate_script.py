@@ -5,6 +5,7 @@ Run by tests/test_accelerate.py through ``torchrun --nproc_per_node 2``:
 loss curve to ``OUT_DIR/result.npz``.
 """
 
+import pickle
 import sys
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def fit_all(accelerator=None):
                                     lr=1e-2, random_state=0, **config)
         # Trained as GridSearchCV would, through a clone.
         ae = clone(ae.set_params(accelerator=accelerator)).fit(X)
+        ae = pickle.loads(pickle.dumps(ae))  # as it would be saved and loaded elsewhere
         results[f"{name}_codes"] = ae.transform(X)
         results[f"{name}_loss"] = np.array(ae.loss_curve_)
         results[f"{name}_scores"] = np.array(ae.validation_scores_ or [])

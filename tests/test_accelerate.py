@@ -38,7 +38,7 @@ def test_one_process_fits_as_without_accelerator(Estimator, accelerator):
     np.testing.assert_array_equal(accelerated_fit.transform(X), plain.transform(X))
     assert accelerated_fit.loss_curve_ == plain.loss_curve_
     # The fitted module is unwrapped and lives where the accelerator put it.
-    assert accelerated_fit.net_.device == str(accelerator.device)
+    assert accelerated_fit.net_.device == accelerator.device.type == "cpu"
     assert type(accelerated_fit.net_.module_).__name__ == "Autoencoder"
 
 
