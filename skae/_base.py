@@ -15,7 +15,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.history import History
 from torch import nn
@@ -137,6 +137,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         "rnn_hidden_size": [Interval(Integral, 1, None, closed="left")],
         "rnn_num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
+        "accelerator": [None, HasMethods(["prepare", "backward"])],
     }
 
     def _output_activation(self):

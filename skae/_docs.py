@@ -299,6 +299,18 @@ TRAINING_PARAMS = """\
         losses of every epoch.
 """
 
+ACCELERATOR_PARAM = """\
+    accelerator : accelerate.Accelerator or None, default=None
+        Trains one model data-parallel on every process that ``accelerate launch`` (or
+        ``torchrun``) started: all GPUs of a node, or of several nodes. Each process calls
+        ``fit`` on the same ``X``; each global batch of ``batch_size`` rows is cut into
+        one slice per process and the gradients are averaged, so the model does not depend
+        on the number of processes. The accelerator places the model and data
+        (``device`` is then ignored) and sets mixed precision and gradient accumulation.
+        Needs ``pip install skae[accelerate]``; see "Several GPUs or processes" in the user
+        guide. ``clone`` keeps the same accelerator (accelerate's copies as itself).
+"""
+
 FITTED_ATTRIBUTES = """\
     n_features_in_ : int
         Number of features seen during fit.

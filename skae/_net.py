@@ -121,6 +121,13 @@ class TensorNet(NeuralNet):
             state["device"] = target[1]
         super().__setstate__(state)
 
+    def _training_batch(self, batch):
+        """The training ``batch`` as the module gets it (a hook for the nets below)."""
+        return batch
+
+    def train_step_single(self, batch, **fit_params):
+        return super().train_step_single(self._training_batch(batch), **fit_params)
+
     def _set_training(self, training=True):
         # skorch calls this before every batch, and ``Module.train`` walks the whole module
         # tree: about a tenth of a small network's step. Skip it when nothing would change.
@@ -160,14 +167,14 @@ class AutoencoderNet(TensorNet):
         self.sparsity_target = sparsity_target
         self.contractive_weight = contractive_weight
 
-    def train_step_single(self, batch, **fit_params):
+    def _training_batch(self, batch):
         # The contractive penalty differentiates the code of this very forward pass with
         # respect to the input: running the encoder again would update batch-norm
         # statistics twice and draw a second dropout mask.
         if self.contractive_weight:
             X, y = batch
             batch = (X.detach().requires_grad_(True), y)
-        return super().train_step_single(batch, **fit_params)
+        return batch
 
     def validation_step(self, batch, **fit_params):
         corruption = getattr(self.module_, "corruption", None)

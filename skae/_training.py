@@ -21,6 +21,7 @@ from skorch.callbacks import ProgressBar
 from skorch.utils import noop
 from torch import nn
 
+from ._accelerate import accelerated, broadcast_seeds, process_index
 from ._data import BatchIterator, TensorSplit, map_batches
 from ._net import LOAD_DEVICE, DivergenceGuard, EarlyStoppingFromStart, seeded_torch
 
@@ -288,8 +289,22 @@ class BaseNeuralEstimator(BaseEstimator):
         return callbacks + list(self.callbacks or [])
 
     def _draw_seeds(self, n):
-        """``n`` seeds for torch, drawn from ``random_state``."""
-        return [int(s) for s in check_random_state(self.random_state).randint(_MAX_SEED, size=n)]
+        """``n`` seeds for torch, drawn from ``random_state`` (by the main process, when
+        several train together)."""
+        seeds = check_random_state(self.random_state).randint(_MAX_SEED, size=n)
+        return broadcast_seeds(self._accelerator(), [int(s) for s in seeds])
+
+    def _accelerator(self):
+        """The ``accelerate.Accelerator`` to train with, or None (also for estimators
+        without an ``accelerator`` parameter)."""
+        return getattr(self, "accelerator", None)
+
+    def _training_device(self):
+        """Where to train: the accelerator's device, else the ``device`` parameter's."""
+        accelerator = self._accelerator()
+        if accelerator is not None:
+            return str(accelerator.device)
+        return _resolve_device(self.device)
 
     def _make_net(self, net_class, module, seed, schedule, *, incremental=False,
                   stratify=False, criterion=nn.MSELoss, **net_params):
@@ -298,7 +313,7 @@ class BaseNeuralEstimator(BaseEstimator):
         ``schedule`` is :meth:`_schedule`'s. An ``incremental`` net (``partial_fit``)
         neither holds out rows nor stops early.
         """
-        device = _resolve_device(self.device)
+        device = self._training_device()
         if (self.precision == "bfloat16" and torch.device(device).type == "cuda"
                 and not torch.cuda.is_bf16_supported()):
             raise ValueError(f"precision='bfloat16' needs a GPU with bfloat16 support, which "
@@ -312,6 +327,11 @@ class BaseNeuralEstimator(BaseEstimator):
         # net_params may replace the training iterator (semi-supervised batches).
         net_params = {"iterator_train": BatchIterator, "iterator_train__shuffle": True,
                       **net_params}
+        accelerator = self._accelerator()
+        if accelerator is not None:
+            # The accelerator places the module and the data itself.
+            net_class, device = accelerated(net_class), None
+            net_params["accelerator"] = accelerator
         return net_class(
             module=module,
             criterion=criterion,
@@ -358,7 +378,7 @@ class BaseNeuralEstimator(BaseEstimator):
         **net_params
             More parameters of the net (criterion, penalties).
         """
-        device = _resolve_device(self.device)
+        device = self._training_device()
         incremental = epochs is not None
         n_samples = X.shape[0]
         schedule = self._schedule(n_samples)
@@ -370,7 +390,9 @@ class BaseNeuralEstimator(BaseEstimator):
         if seed is None:
             done = 0 if previous is None else len(previous.history)
             seed = (self._draw_seeds(1)[0] + done) % _MAX_SEED
-        with seeded_torch(seed, device):
+        # Every process draws its own noise and dropout; the order of rows and the held-out
+        # rows come from ``seed`` alone, and the starting weights from the main process.
+        with seeded_torch(seed + process_index(self._accelerator()), device):
             if previous is not None:
                 module = copy.deepcopy(previous.module_)
             elif not isinstance(module, nn.Module):

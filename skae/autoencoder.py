@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder, evaluating
 from ._docs import (
+    ACCELERATOR_PARAM,
     ARCHITECTURE_PARAMS,
     FITTED_ATTRIBUTES,
     MODULE_KWARGS,
@@ -33,6 +34,7 @@ class AutoencoderTransformer(BaseAutoencoder):
     ----------
 {ARCHITECTURE_PARAMS}
 {TRAINING_PARAMS}
+{ACCELERATOR_PARAM}
 {MODULE_KWARGS}
     Attributes
     ----------
@@ -127,6 +129,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         compile=False,
         random_state=None,
         verbose=0,
+        accelerator=None,
         **kwargs,
     ):
         self.n_components = n_components
@@ -171,6 +174,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
+        self.accelerator = accelerator
         self._set_module_params(kwargs)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -208,6 +212,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 {ARCHITECTURE_PARAMS}
 {NOISE_PARAMS}
 {TRAINING_PARAMS}
+{ACCELERATOR_PARAM}
 {MODULE_KWARGS}
     Attributes
     ----------
@@ -294,6 +299,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         compile=False,
         random_state=None,
         verbose=0,
+        accelerator=None,
         **kwargs,
     ):
         super().__init__(
@@ -339,6 +345,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             compile=compile,
             random_state=random_state,
             verbose=verbose,
+            accelerator=accelerator,
             **kwargs,
         )
         self.noise = noise

@@ -1,5 +1,6 @@
 """Every example script runs to the end, each in a fresh interpreter."""
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -11,12 +12,19 @@ import pytest
 EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
 # Scripts that load their data through torchvision download it, which the tests cannot.
 NEEDS_DOWNLOAD = re.compile(r"^\s*(from|import)\s+torchvision\b", re.MULTILINE)
+# Optional packages an example may import (skae's extras): it is skipped without them.
+OPTIONAL = ("accelerate",)
 
 
 def _param(path):
     marks = []
     if NEEDS_DOWNLOAD.search(path.read_text(encoding="utf-8")):
         marks.append(pytest.mark.skip(reason=f"{path.name} needs torchvision and a download"))
+    for package in OPTIONAL:
+        imports = re.compile(rf"^\s*(from|import)\s+{package}\b", re.MULTILINE)
+        if imports.search(path.read_text(encoding="utf-8")) and not importlib.util.find_spec(
+                package):
+            marks.append(pytest.mark.skip(reason=f"{path.name} needs {package}"))
     return pytest.param(path, id=path.name, marks=marks)
 
 
