@@ -12,12 +12,13 @@ knows and the user did not set (``n_features``, ``n_components``, ``sample_shape
 
 import copy
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from .conv import ConvDecoder, ConvEncoder
+from .conv import ConvDecoder, ConvEncoder, conv_code_shape
 from .dense import DenseDecoder, DenseEncoder
 from .recurrent import RecurrentDecoder, RecurrentEncoder
 
@@ -45,12 +46,21 @@ class Body:
         Constructor arguments that the body itself sets (e.g. the recurrent cell).
     tieable : bool
         Whether the decoder can reuse the encoder's transposed weights.
+    feature_map : callable or None
+        For bodies whose code can be the encoder's last feature map (``n_components=None``,
+        which the encoder and decoder classes then take): a function of constructor
+        arguments returning that code's ``(channels, height, width)``. None for bodies whose
+        code is always a vector of ``n_components``.
 
     Examples
     --------
     >>> from skae.modules.bodies import BODIES
     >>> BODIES["conv"].rank, BODIES["conv"].shape_param
     (3, 'image_shape')
+    >>> BODIES["conv"].feature_map((1, 28, 28), conv_channels=(4, 8), kernel_size=3)
+    (8, 7, 7)
+    >>> BODIES["dense"].feature_map is None
+    True
     """
 
     encoder: type
@@ -61,12 +71,22 @@ class Body:
     options: tuple
     fixed: dict = field(default_factory=dict)
     tieable: bool = False
+    feature_map: Callable | None = None
 
     def kwargs(self, settings, sample_shape, n_features):
         """Constructor arguments common to the encoder and decoder, from the settings."""
         first = {"n_features": n_features} if self.shape_param is None else {
             self.shape_param: sample_shape}
         return {**first, **{name: settings[name] for name in self.options}, **self.fixed}
+
+    def code_shape(self, settings, sample_shape, n_features):
+        """The shape of the code that is the encoder's last feature map, from the settings;
+        None when this body has no such code."""
+        if self.feature_map is None:
+            return None
+        kwargs = self.kwargs(settings, sample_shape, n_features)
+        parameters = inspect.signature(self.feature_map).parameters
+        return tuple(self.feature_map(**{k: v for k, v in kwargs.items() if k in parameters}))
 
 
 _RECURRENT = dict(
@@ -87,7 +107,8 @@ BODIES = {
         expected="images as a 4-D array (n_samples, channels, height, width), or "
                  "(n_samples, height, width, channels) with channels_last=True, or as flat "
                  "rows with image_shape=(channels, height, width)",
-        options=("conv_channels", "kernel_size", "activation", "batch_norm", "dropout")),
+        options=("conv_channels", "kernel_size", "activation", "batch_norm", "dropout"),
+        feature_map=conv_code_shape),
     "lstm": Body(RecurrentEncoder, RecurrentDecoder, fixed={"cell": "lstm"}, **_RECURRENT),
     "gru": Body(RecurrentEncoder, RecurrentDecoder, fixed={"cell": "gru"}, **_RECURRENT),
 }
