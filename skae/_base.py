@@ -23,7 +23,7 @@ from ._data import SampleLayout, dense, map_batches, to_tensor
 from ._net import AutoencoderNet
 from ._training import BaseNeuralEstimator, rolled_back_on_error
 from .modules import Autoencoder, LinearPath, TopK
-from .modules.bodies import BODIES, build_module, check_autoencoder, layers_of
+from .modules.bodies import BODIES, build_module, check_autoencoder, code_shape, layers_of
 from .modules.dense import ACTIVATIONS
 
 LOSSES = {"mse": nn.MSELoss, "bce": nn.BCELoss}
@@ -190,23 +190,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         return positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
 
     def _code_shape(self, n_features, sample_shape):
-        """The shape of one code: ``(n_components,)``, or with ``n_components=None`` the
-        shape of the encoder's last feature map, as its body computes it."""
-        if self.n_components is not None:
-            return (self.n_components,)
-        body = BODIES[self.encoder] if isinstance(self.encoder, str) else None
+        """The shape of one code (see :func:`skae.modules.bodies.code_shape`)."""
         settings = dict(self.get_params(deep=False), conv_channels=tuple(self.conv_channels))
-        shape = body.code_shape(settings, sample_shape, n_features) if body else None
-        if shape is None:
-            spatial = " or ".join(repr(name) for name, other in BODIES.items()
-                                  if other.feature_map)
-            has = (f"encoder={self.encoder!r} ends in a vector" if body
-                   else "an encoder of your own sets its code's width itself")
-            raise ValueError(
-                "n_components=None makes the code the encoder's last feature map (no dense "
-                f"bottleneck), which only encoder={spatial} has; {has}. Pass an int "
-                "n_components, such as 2.")
-        return shape
+        return code_shape(self.encoder, self.n_components, settings, sample_shape, n_features)
 
     def _build_body(self, role, spec, n_features, sample_shape, code, built_in):
         """The encoder or decoder: a built-in body by name, or the user's module.

@@ -181,6 +181,53 @@ def build_module(role, spec, kwargs, inferred):
         ) from exc
 
 
+def code_shape(encoder, n_components, settings, sample_shape, n_features):
+    """The shape of one code: ``(n_components,)``, or for ``n_components=None`` the shape
+    of the encoder's last feature map, which only some bodies have.
+
+    Parameters
+    ----------
+    encoder : str, type or torch.nn.Module
+        A built-in body's name, or the user's module.
+    n_components : int or None
+        The code's width; None for the encoder's last feature map.
+    settings : dict
+        The estimator's parameters, which the body reads its options from.
+    sample_shape : tuple of int or None
+        One sample's shape as the encoder reads it; None for flat rows.
+    n_features : int
+        Width of a flat row.
+
+    Returns
+    -------
+    code_shape : tuple of int
+        ``(n_components,)``, or ``(channels, height, width)``.
+
+    Examples
+    --------
+    >>> from skae.modules.bodies import code_shape
+    >>> code_shape("dense", None, {}, None, 64)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_components=None makes the code the encoder's last feature map (no dense \
+bottleneck), which only encoder='conv' has; encoder='dense' ends in a vector. Pass an int \
+n_components, such as 2.
+    """
+    if n_components is not None:
+        return (n_components,)
+    body = BODIES[encoder] if isinstance(encoder, str) else None
+    shape = body.code_shape(settings, sample_shape, n_features) if body else None
+    if shape is None:
+        spatial = " or ".join(repr(name) for name, other in BODIES.items() if other.feature_map)
+        has = (f"encoder={encoder!r} ends in a vector" if body
+               else "an encoder of your own sets its code's width itself")
+        raise ValueError(
+            "n_components=None makes the code the encoder's last feature map (no dense "
+            f"bottleneck), which only encoder={spatial} has; {has}. Pass an int "
+            "n_components, such as 2.")
+    return shape
+
+
 def layers_of(module, role, purpose):
     """The ordered ``layers`` of a module, or a ValueError saying why ``purpose`` needs them.
 
