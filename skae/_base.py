@@ -375,7 +375,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         return self.n_components_
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the code's features, for ``set_output`` and pipelines' column names.
+        """Get the names of the code's features (``set_output``'s column names).
 
         ``<classname>0``, ``<classname>1``, ... for a code of ``n_components`` values, as for
         ``PCA``; for a feature map (``n_components=None``), ``<classname>_c<channel>_y<row>
