@@ -16,7 +16,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 from skorch.history import History
 from torch import nn
 
@@ -24,7 +24,7 @@ from ._data import SampleLayout, dense, map_batches, to_tensor
 from ._net import AutoencoderNet
 from ._training import BaseNeuralEstimator, rolled_back_on_error
 from .modules import Autoencoder, LinearPath, TopK
-from .modules.bodies import BODIES, build_module, check_autoencoder, layers_of
+from .modules.bodies import BODIES, build_module, check_autoencoder, code_shape, layers_of
 from .modules.dense import ACTIVATIONS
 
 LOSSES = {"mse": nn.MSELoss, "bce": nn.BCELoss}
@@ -112,7 +112,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "encoder": MODULE,
         "decoder": [*MODULE, None],
         "pretraining": [StrOptions({"joint", "greedy"})],
@@ -187,6 +187,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                 self.pretraining != "joint",
             "codes without an activation (sparsity='kl' squashes them into (0, 1))":
                 self.sparsity == "kl",
+            "an int n_components (n_components=None makes the code a feature map, each "
+            "value tied to one image position, which PCA's components are not)":
+                self.n_components is None,
         }
         if self.linear_path == "auto":
             return built_in and not any(conflicts.values()) and self.sparsity is None
@@ -196,28 +199,40 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                                  "or 'auto'.")
         return bool(self.linear_path)
 
-    def _hidden_layer_sizes(self, n_features):
+    def _hidden_layer_sizes(self, n_features, width):
         if isinstance(self.hidden_layer_sizes, str) and self.hidden_layer_sizes == "auto":
-            return auto_hidden_layer_sizes(n_features, self.n_components)
+            return auto_hidden_layer_sizes(n_features, width)
         return positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
 
-    def _build_body(self, role, spec, n_features, sample_shape, built_in):
-        """The encoder or decoder: a built-in body by name, or the user's module."""
+    def _code_shape(self, n_features, sample_shape):
+        """The shape of one code (see :func:`skae.modules.bodies.code_shape`)."""
+        settings = dict(self.get_params(deep=False), conv_channels=tuple(self.conv_channels))
+        return code_shape(self.encoder, self.n_components, settings, sample_shape, n_features)
+
+    def _build_body(self, role, spec, n_features, sample_shape, code, built_in):
+        """The encoder or decoder: a built-in body by name, or the user's module.
+
+        ``code`` is ``(n_components, width)``: the constructors' ``n_components`` (None for
+        a feature map) and the code's width, which sizes 'auto' hidden layers.
+        """
         kwargs = self._module_kwargs(role)
+        n_components, width = code
         if isinstance(spec, str):
             body = BODIES[spec]
             settings = dict(self.get_params(deep=False),
-                            hidden_layer_sizes=self._hidden_layer_sizes(n_features),
+                            hidden_layer_sizes=self._hidden_layer_sizes(n_features, width),
                             conv_channels=tuple(self.conv_channels))
             known = {**body.kwargs(settings, sample_shape, n_features),
-                     "n_components": self.n_components, **built_in}
+                     "n_components": n_components, **built_in}
             return build_module(role, getattr(body, role), kwargs, known)
         return build_module(role, spec, kwargs, dict(
-            n_features=n_features, n_components=self.n_components, sample_shape=sample_shape))
+            n_features=n_features, n_components=n_components, sample_shape=sample_shape))
 
-    def _build_module(self, X, layout):
-        """The :class:`Autoencoder` to train on the validated rows ``X``, checked on two rows."""
+    def _build_module(self, X, layout, code_shape):
+        """The :class:`Autoencoder` to train on the validated rows ``X``, checked on two
+        rows, for codes of ``code_shape``."""
         n_features, shape = X.shape[1], layout.sample_shape
+        width = int(np.prod(code_shape))
         decoder = self.encoder if self.decoder is None else self.decoder
         if not isinstance(decoder, str) and self.decoder is None:
             raise ValueError("encoder is a module of your own, so skae cannot mirror it: pass "
@@ -225,24 +240,29 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         if self.tied_weights and not (self.encoder == decoder == "dense"):
             raise ValueError("tied_weights=True needs the dense encoder and decoder "
                              "(encoder='dense', decoder=None or 'dense').")
-        encoder = self._build_body("encoder", self.encoder, n_features, shape, {
+        encoder = self._build_body("encoder", self.encoder, n_features, shape,
+                                   (self.n_components, width), {
             "code_activation": "sigmoid" if self.sparsity == "kl" else "identity"})
-        decoder = self._build_body("decoder", decoder, n_features, shape, {
-            "output_activation": self._output_activation(),
-            "tied_to": encoder if self.tied_weights else None})
+        # A decoder that mirrors a feature map takes it as such; any other reads the
+        # flattened feature map as a code of its width.
+        mirrors = isinstance(decoder, str) and BODIES[decoder].feature_map is not None
+        decoder = self._build_body(
+            "decoder", decoder, n_features, shape,
+            (None if self.n_components is None and mirrors else width, width), {
+                "output_activation": self._output_activation(),
+                "tied_to": encoder if self.tied_weights else None})
         linear_path = self._linear_path()
         if linear_path:
-            encoder = LinearPath(encoder, n_features, self.n_components)
-            decoder = LinearPath(decoder, self.n_components, n_features)
+            encoder = LinearPath(encoder, n_features, width)
+            decoder = LinearPath(decoder, width, n_features)
         module = Autoencoder(encoder, decoder, corruption=self._build_corruption(X),
                              code_transform=code_transform(self.sparsity, self.sparsity_target,
-                                                           self.n_components),
+                                                           width),
                              sample_shape=shape)
         if linear_path:
-            module.start_at(*pca_start(X, self.n_components,
-                                       int(torch.randint(2**31 - 1, ()))))
+            module.start_at(*pca_start(X, width, int(torch.randint(2**31 - 1, ()))))
         with evaluating(module):
-            check_autoencoder(module, to_tensor(dense(X[:2]), np.float32), self.n_components)
+            check_autoencoder(module, to_tensor(dense(X[:2]), np.float32), width)
         return module
 
     def _penalties(self, code_layer=True):
@@ -262,17 +282,23 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             epochs = 1 if partial else None
             net_params = dict(criterion=LOSSES[self.loss], **self._penalties())
             if warm:
+                code_shape = self.code_shape_
                 net = self._train_net(AutoencoderNet, None, X, epochs=epochs,
                                       previous=self.net_, **net_params)
-            elif self.pretraining == "greedy":
-                net = self._fit_greedy(X, layout, epochs)
             else:
-                net = self._train_net(AutoencoderNet, lambda: self._build_module(X, layout), X,
-                                      epochs=epochs, **net_params)
+                code_shape = self._code_shape(X.shape[1], layout.sample_shape)
+                if self.pretraining == "greedy":
+                    net = self._fit_greedy(X, layout, code_shape, epochs)
+                else:
+                    net = self._train_net(
+                        AutoencoderNet, lambda: self._build_module(X, layout, code_shape), X,
+                        epochs=epochs, **net_params)
             self.layout_ = layout
+            self.code_shape_ = code_shape
+            self.n_components_ = int(np.prod(code_shape))
             return self._store_training(net)
 
-    def _fit_greedy(self, X, layout, epochs):
+    def _fit_greedy(self, X, layout, code_shape, epochs):
         """Greedy layer-wise training of the stacked autoencoder, then stacking.
 
         Encoder layer ``i`` and its mirror decoder layer form a shallow autoencoder, trained
@@ -282,7 +308,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         epochs in order. Penalties apply to the code layer.
         """
         seed = self._draw_seeds(1)[0]
-        module = self._train_net(AutoencoderNet, lambda: self._build_module(X, layout), X,
+        module = self._train_net(AutoencoderNet,
+                                 lambda: self._build_module(X, layout, code_shape), X,
                                  epochs=0, seed=seed).module_
         encoder_layers = layers_of(module.encoder, "encoder", "pretraining='greedy'")
         decoder_layers = layers_of(module.decoder, "decoder", "pretraining='greedy'")
@@ -360,7 +387,32 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        return self.n_components_
+
+    def get_feature_names_out(self, input_features=None):
+        """Get the names of the code's features (``set_output``'s column names).
+
+        ``<classname>0``, ``<classname>1``, ... for a code of ``n_components`` values, as for
+        ``PCA``; for a feature map (``n_components=None``), ``<classname>_c<channel>_y<row>
+        _x<column>``, in the order of :meth:`transform`'s columns (channels first).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the names seen in ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per column of :meth:`transform`.
+        """
+        check_is_fitted(self)
+        if len(self.code_shape_) == 1:
+            return super().get_feature_names_out(input_features)
+        _check_feature_names_in(self, input_features, generate_names=False)
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}_c{c}_y{y}_x{x}"
+                           for c, y, x in np.ndindex(*self.code_shape_)], dtype=object)
 
     def _inference(self, method, X):
         """Map validated rows through a method of the fitted module in evaluation mode."""
@@ -378,8 +430,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components), dtype float32
-            The codes.
+        X_new : ndarray of shape (n_samples, ``n_components_``), dtype float32
+            The codes; a feature map (``n_components=None``) comes flattened, channels
+            first.
         """
         check_is_fitted(self)
         return self._inference("encode", self._validate_X(X, reset=False, layout=self.layout_))
@@ -389,8 +442,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components)
-            Codes, as returned by :meth:`transform`.
+        X : array-like of shape (n_samples, ``n_components_``)
+            Codes, as returned by :meth:`transform` (a feature map flattened).
 
         Returns
         -------
@@ -400,10 +453,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         """
         check_is_fitted(self)
         X = check_array(X, dtype=np.float32)
-        if X.shape[1] != self.n_components:
+        if X.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__}.inverse_transform "
-                f"expects codes with n_components={self.n_components}."
+                f"expects codes of n_components_={self.n_components_} values (code_shape_="
+                f"{self.code_shape_}), as transform returns them."
             )
         return self.layout_.from_network(self._inference("decode", X))
 

@@ -1,9 +1,15 @@
 """Parameter and attribute descriptions shared by the docstrings of skae's estimators."""
 
 ARCHITECTURE_PARAMS = """\
-    n_components : int, default=2
+    n_components : int or None, default=2
         Size of the code. May exceed ``n_features`` (an overcomplete code), usually with a
-        sparsity penalty so that the network cannot simply copy its input.
+        sparsity penalty so that the network cannot simply copy its input. None, with
+        ``encoder='conv'``, drops the dense code layer: the code is the last convolution's
+        feature map (a fully convolutional, spatial code), whose shape ``conv_channels``
+        sets (see there); ``transform`` returns it flattened, channels first, and
+        ``n_components_`` and ``code_shape_`` give its size. The other bodies and modules
+        of your own end in a vector and need an int. A feature map has no linear path
+        (see ``linear_path``).
 
     encoder : {'dense', 'conv', 'lstm', 'gru'}, torch.nn.Module class or instance, \
 default='dense'
@@ -40,7 +46,9 @@ None, default=None
         built-in bodies trained jointly with a linear reconstruction (``output_activation``
         'identity', e.g. ``loss='mse'``) and no sparsity; True also adds it to modules of
         your own. ``encoder_`` and ``decoder_`` are then :class:`skae.modules.LinearPath`
-        modules wrapping the body.
+        modules wrapping the body. A feature-map code (``n_components=None``) has no
+        linear path ('auto' leaves it out, True is an error): PCA's components mix every
+        position of the image, while each value of a feature map belongs to one.
 
     hidden_layer_sizes : int, tuple of int or 'auto', default='auto'
         Widths of the encoder's hidden layers, from the input towards the code. The decoder
@@ -52,7 +60,13 @@ None, default=None
 
     conv_channels : tuple of int, default=(32, 64)
         Output channels of the encoder's convolutions (the conv body); each halves
-        the height and width. The decoder mirrors them. For images the defaults so give,
+        the height and width, rounding up (28 x 28 images become 14 x 14, 7 x 7, 4 x 4,
+        2 x 2, then 1 x 1). The decoder mirrors them. With ``n_components=None`` they
+        choose the code: the number of convolutions sets its height and width, the last
+        one's channels its depth; e.g. for 28 x 28 images (16, 8) gives an 8 x 7 x 7
+        code, (8, 8, 8, 16) a 16 x 2 x 2 code. The last convolution then has the code's
+        activation (none, or the sigmoid of ``sparsity='kl'``), so a single convolution
+        is a linear encoder. For images the defaults so give,
         with ``encoder='conv'``: two 3x3 stride-2 convolutions of 32 and 64 channels, a
         dense code layer, the mirrored transposed convolutions, the PCA-initialised linear
         path beside them, and the 'auto' batch size, epochs and early stopping. The
@@ -312,6 +326,14 @@ ACCELERATOR_PARAM = """\
 """
 
 FITTED_ATTRIBUTES = """\
+    n_components_ : int
+        Number of values in a code: the columns of ``transform``. ``n_components``, or for
+        a feature-map code the product of ``code_shape_``.
+
+    code_shape_ : tuple of int
+        Shape of one code: ``(n_components,)``, or ``(channels, height, width)`` of the
+        last feature map for ``n_components=None``.
+
     n_features_in_ : int
         Number of features seen during fit.
 

@@ -74,6 +74,16 @@ class AutoencoderTransformer(BaseAutoencoder):
     >>> conv.reconstruct(X.reshape(-1, 1, 8, 8) / 16).shape
     (1797, 64)
 
+    Without a dense code layer (``n_components=None``) the code is the last feature map,
+    here 4 channels of 2 x 2, flattened:
+
+    >>> spatial = AutoencoderTransformer(None, encoder="conv", image_shape=(1, 8, 8),
+    ...                                  conv_channels=(8, 4), max_epochs=2, random_state=0)
+    >>> spatial.fit(X / 16).code_shape_, spatial.transform(X / 16).shape
+    ((4, 2, 2), (1797, 16))
+    >>> list(spatial.get_feature_names_out()[:2])
+    ['autoencodertransformer_c0_y0_x0', 'autoencodertransformer_c0_y0_x1']
+
     Sequences ``(n_samples, timesteps, features)`` go through recurrent layers:
 
     >>> import numpy as np

@@ -284,7 +284,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         semi-supervised fine-tuning, a copy of its decoder and its corruption)."""
         encoder = copy.deepcopy(autoencoder.encoder_)
         semi = self._semi_supervised()
-        known = dict(n_components=autoencoder.n_components, n_classes=n_classes)
+        known = dict(n_components=autoencoder.n_components_, n_classes=n_classes)
         if self.head is None:
             head = MLPHead(**known, hidden_layer_sizes=positive_ints(
                 "head_hidden_layer_sizes", self.head_hidden_layer_sizes),
@@ -295,14 +295,14 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         freeze = bool(freeze) if isinstance(freeze, bool | np.bool_) else int(freeze)
         return EncoderClassifier(
             encoder, head, code_transform(autoencoder.sparsity, autoencoder.sparsity_target,
-                                          autoencoder.n_components),
+                                          autoencoder.n_components_),
             freeze=freeze, sample_shape=autoencoder.layout_.sample_shape,
             decoder=copy.deepcopy(autoencoder.decoder_) if semi else None,
             corruption=copy.deepcopy(autoencoder.corruption_) if semi else None)
 
     @property
     def _n_features_out(self):
-        return self.autoencoder_.n_components
+        return self.autoencoder_.n_components_
 
     def _inputs(self, X):
         check_is_fitted(self)

@@ -315,7 +315,7 @@ def test_rejects_wrong_feature_count(blobs):
     with pytest.raises(ValueError, match="X has 4 features, but AutoencoderTransformer is "
                                          "expecting 10 features"):
         ae.transform(blobs[0][:, :4])
-    with pytest.raises(ValueError, match="expects codes with n_components=2"):
+    with pytest.raises(ValueError, match="expects codes of n_components_=2 values"):
         ae.inverse_transform(np.zeros((3, 5)))
 
 

@@ -12,12 +12,13 @@ knows and the user did not set (``n_features``, ``n_components``, ``sample_shape
 
 import copy
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from .conv import ConvDecoder, ConvEncoder
+from .conv import ConvDecoder, ConvEncoder, conv_code_shape
 from .dense import DenseDecoder, DenseEncoder
 from .recurrent import RecurrentDecoder, RecurrentEncoder
 
@@ -45,12 +46,21 @@ class Body:
         Constructor arguments that the body itself sets (e.g. the recurrent cell).
     tieable : bool
         Whether the decoder can reuse the encoder's transposed weights.
+    feature_map : callable or None
+        For bodies whose code can be the encoder's last feature map (``n_components=None``,
+        which the encoder and decoder classes then take): a function of constructor
+        arguments returning that code's ``(channels, height, width)``. None for bodies whose
+        code is always a vector of ``n_components``.
 
     Examples
     --------
     >>> from skae.modules.bodies import BODIES
     >>> BODIES["conv"].rank, BODIES["conv"].shape_param
     (3, 'image_shape')
+    >>> BODIES["conv"].feature_map((1, 28, 28), conv_channels=(4, 8), kernel_size=3)
+    (8, 7, 7)
+    >>> BODIES["dense"].feature_map is None
+    True
     """
 
     encoder: type
@@ -61,12 +71,22 @@ class Body:
     options: tuple
     fixed: dict = field(default_factory=dict)
     tieable: bool = False
+    feature_map: Callable | None = None
 
     def kwargs(self, settings, sample_shape, n_features):
         """Constructor arguments common to the encoder and decoder, from the settings."""
         first = {"n_features": n_features} if self.shape_param is None else {
             self.shape_param: sample_shape}
         return {**first, **{name: settings[name] for name in self.options}, **self.fixed}
+
+    def code_shape(self, settings, sample_shape, n_features):
+        """The shape of the code that is the encoder's last feature map, from the settings;
+        None when this body has no such code."""
+        if self.feature_map is None:
+            return None
+        kwargs = self.kwargs(settings, sample_shape, n_features)
+        parameters = inspect.signature(self.feature_map).parameters
+        return tuple(self.feature_map(**{k: v for k, v in kwargs.items() if k in parameters}))
 
 
 _RECURRENT = dict(
@@ -87,7 +107,8 @@ BODIES = {
         expected="images as a 4-D array (n_samples, channels, height, width), or "
                  "(n_samples, height, width, channels) with channels_last=True, or as flat "
                  "rows with image_shape=(channels, height, width)",
-        options=("conv_channels", "kernel_size", "activation", "batch_norm", "dropout")),
+        options=("conv_channels", "kernel_size", "activation", "batch_norm", "dropout"),
+        feature_map=conv_code_shape),
     "lstm": Body(RecurrentEncoder, RecurrentDecoder, fixed={"cell": "lstm"}, **_RECURRENT),
     "gru": Body(RecurrentEncoder, RecurrentDecoder, fixed={"cell": "gru"}, **_RECURRENT),
 }
@@ -158,6 +179,53 @@ def build_module(role, spec, kwargs, inferred):
             f"{sorted({**filled, **kwargs})}: {exc}. Set its arguments as {role}__<name> "
             f"parameters; skae fills in {sorted(inferred)} where the constructor takes them."
         ) from exc
+
+
+def code_shape(encoder, n_components, settings, sample_shape, n_features):
+    """The shape of one code: ``(n_components,)``, or for ``n_components=None`` the shape
+    of the encoder's last feature map, which only some bodies have.
+
+    Parameters
+    ----------
+    encoder : str, type or torch.nn.Module
+        A built-in body's name, or the user's module.
+    n_components : int or None
+        The code's width; None for the encoder's last feature map.
+    settings : dict
+        The estimator's parameters, which the body reads its options from.
+    sample_shape : tuple of int or None
+        One sample's shape as the encoder reads it; None for flat rows.
+    n_features : int
+        Width of a flat row.
+
+    Returns
+    -------
+    code_shape : tuple of int
+        ``(n_components,)``, or ``(channels, height, width)``.
+
+    Examples
+    --------
+    >>> from skae.modules.bodies import code_shape
+    >>> code_shape("dense", None, {}, None, 64)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_components=None makes the code the encoder's last feature map (no dense \
+bottleneck), which only encoder='conv' has; encoder='dense' ends in a vector. Pass an int \
+n_components, such as 2.
+    """
+    if n_components is not None:
+        return (n_components,)
+    body = BODIES[encoder] if isinstance(encoder, str) else None
+    shape = body.code_shape(settings, sample_shape, n_features) if body else None
+    if shape is None:
+        spatial = " or ".join(repr(name) for name, other in BODIES.items() if other.feature_map)
+        has = (f"encoder={encoder!r} ends in a vector" if body
+               else "an encoder of your own sets its code's width itself")
+        raise ValueError(
+            "n_components=None makes the code the encoder's last feature map (no dense "
+            f"bottleneck), which only encoder={spatial} has; {has}. Pass an int "
+            "n_components, such as 2.")
+    return shape
 
 
 def layers_of(module, role, purpose):
