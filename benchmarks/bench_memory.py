@@ -49,7 +49,9 @@ def main(argv=None):
     print("|---|---:|---:|---:|")
     for n_features in args.features:
         out = subprocess.run([sys.executable, "-c", CHILD, str(args.rows), str(n_features)],
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"the fit on {args.rows:,} x {n_features} failed:\n{out.stderr}")
         result = json.loads(out.stdout.splitlines()[-1])
         print(f"| {args.rows:,} x {n_features} | {result['x_mib']:,.0f} MiB | "
               f"{result['ratio']:.2f}x | {result['seconds']:.1f} s |")

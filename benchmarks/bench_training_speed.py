@@ -2,9 +2,12 @@
 
 All three train the same architecture (built by skae, weights re-initialised identically)
 with Adam, the same batch size and the same number of epochs on the same float32 data, and
-report samples per second. The ratios are against the raw loop, measured in the same run.
+report samples per second and GFLOP/s (6 FLOPs per linear weight per sample), against
+the device's measured float32 matrix-multiply peak. The ratios are against the raw loop,
+measured in the same run. ``--options`` adds skae runs with one option each.
 
     python benchmarks/bench_training_speed.py                # CPU
+    python benchmarks/bench_training_speed.py --options compile=True precision=bfloat16
     python benchmarks/bench_training_speed.py --device cuda  # on a GPU machine
 """
 
@@ -78,13 +81,29 @@ def plain_skorch(module, X, epochs, batch_size, lr, device):
     ).fit(X, X)
 
 
-def skae_estimator(params, X, epochs, batch_size, lr, device):
+def skae_estimator(params, X, epochs, batch_size, lr, device, **options):
     # The network the loops train, on every row: no PCA-initialised linear path beside it
     # and no held-out rows.
     AutoencoderTransformer(
         **params, lr=lr, max_epochs=epochs, batch_size=batch_size, device=device,
         n_iter_no_change=epochs + 1, early_stopping=False, linear_path=False, random_state=0,
+        **options,
     ).fit(X)
+
+
+def training_flops_per_sample(module):
+    """About 6 FLOPs per weight of the linear layers for a training step's sample: 2 in
+    the forward pass, 4 in the backward pass (gradients of inputs and of weights)."""
+    return 6 * sum(m.weight.numel() for m in module.modules() if isinstance(m, nn.Linear))
+
+
+def matmul_peak(device, size=2048, repeats=10):
+    """Measured float32 matrix-multiply GFLOP/s: the practical peak of ``device``."""
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    best_time(lambda: a @ b, 2, device)
+    seconds = best_time(lambda: a @ b, repeats, device)
+    return 2 * size**3 / seconds / 1e9
 
 
 def best_time(function, repeats, device):
@@ -106,7 +125,7 @@ def untrained_module(params, X):
     return Autoencoder(DenseEncoder(*shape), DenseDecoder(*shape))
 
 
-def run_case(name, X, params, epochs, batch_size, repeats, device):
+def run_case(name, X, params, epochs, batch_size, repeats, device, options=()):
     template = untrained_module(params, X)
     lr = 1e-3
     methods = {
@@ -117,6 +136,12 @@ def run_case(name, X, params, epochs, batch_size, repeats, device):
         "skae AutoencoderTransformer": lambda: skae_estimator(params, X, epochs, batch_size, lr,
                                                               device),
     }
+    for option in options:
+        key, value = option.split("=")
+        value = {"True": True, "False": False}.get(value, value)
+        methods[f"skae AutoencoderTransformer({key}={value!r})"] = (
+            lambda key=key, value=value: skae_estimator(params, X, epochs, batch_size, lr,
+                                                        device, **{key: value}))
     for method in methods.values():  # warm-up: imports, allocator, kernels
         best_time(method, 1, device)
     # Rounds interleave the methods so that a slow spell of the machine hits all of them.
@@ -126,7 +151,8 @@ def run_case(name, X, params, epochs, batch_size, repeats, device):
             best[label] = min(best[label], best_time(method, 1, device))
     rates = {label: len(X) * epochs / seconds for label, seconds in best.items()}
     raw = rates["raw torch loop"]
-    rows = [f"| {name} | {label} | {rate:,.0f} | {rate / raw:.2f}x |"
+    flops = training_flops_per_sample(template)
+    rows = [f"| {name} | {label} | {rate:,.0f} | {rate / raw:.2f}x | {rate * flops / 1e9:.1f} |"
             for label, rate in rates.items()]
     return rows
 
@@ -136,6 +162,9 @@ def main():
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--mnist", type=Path, default=MNIST, help="path of mnist10k.npz")
+    parser.add_argument("--options", nargs="*", default=[], metavar="PARAM=VALUE",
+                        help="more skae runs, each with one option, e.g. compile=True "
+                             "precision=bfloat16")
     args = parser.parse_args()
     torch.manual_seed(0)
     X_images, source = image_data(args.mnist)
@@ -149,12 +178,13 @@ def main():
                    else f"{platform.processor() or platform.machine()}, "
                         f"{torch.get_num_threads()} torch threads")
     print(f"device: {args.device} ({device_name}); torch {torch.__version__}; "
-          f"best of {args.repeats} interleaved runs after a warm-up\n")
-    print("| network and data | trainer | samples/s | vs raw loop |")
-    print("|---|---|---:|---:|")
+          f"best of {args.repeats} interleaved runs after a warm-up; measured float32 "
+          f"matmul peak {matmul_peak(args.device):,.0f} GFLOP/s\n")
+    print("| network and data | trainer | samples/s | vs raw loop | GFLOP/s |")
+    print("|---|---|---:|---:|---:|")
     for name, X, params, epochs, batch_size in cases:
         print("\n".join(run_case(name, X, params, epochs, batch_size, args.repeats,
-                                 args.device)), flush=True)
+                                 args.device, args.options)), flush=True)
 
 
 if __name__ == "__main__":
