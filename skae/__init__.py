@@ -3,8 +3,10 @@
 from .autoencoder import AutoencoderTransformer, DenoisingAutoencoder
 from .classifier import PretrainedAEClassifier
 from .metrics import neg_reconstruction_error, reconstruction_error
+from .outlier import AutoencoderOutlierDetector
 
 __all__ = [
+    "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
     "DenoisingAutoencoder",
     "PretrainedAEClassifier",
