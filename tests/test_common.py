@@ -22,7 +22,7 @@ ESTIMATORS = [
     PretrainedAEClassifier(AutoencoderTransformer(4, **FAST), head=Head, head__hidden=4,
                            **FAST_CLASSIFIER),
     # A float contamination: the outlier checks expect some training rows flagged, and
-    # 'auto' (the box plot's fence) rightly flags none of make_blobs' light-tailed rows.
+    # 'auto' (Tukey's outer fence) rightly flags none of make_blobs' light-tailed rows.
     AutoencoderOutlierDetector(AutoencoderTransformer(**FAST), contamination=0.1),
 ]
 

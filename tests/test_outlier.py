@@ -57,7 +57,7 @@ def test_flags_rows_off_the_normal_data(plane):
     is_outlier = np.r_[np.zeros(100), np.ones(20)]
     assert roc_auc_score(is_outlier, -pipe.score_samples(X_test)) > 0.95
     assert np.mean(pipe.predict(outliers) == -1) > 0.9
-    assert np.mean(pipe.predict(X[:100]) == 1) >= 0.85
+    assert np.mean(pipe.predict(X[:100]) == 1) > 0.9
 
 
 def test_float_contamination_flags_that_share_of_training_rows(plane):
@@ -67,11 +67,11 @@ def test_float_contamination_flags_that_share_of_training_rows(plane):
     assert detector.offset_ == pytest.approx(np.percentile(detector.score_samples(X), 10))
 
 
-def test_auto_contamination_is_the_lower_box_plot_fence(plane):
+def test_auto_contamination_is_tukeys_outer_fence(plane):
     X, _ = plane
     detector = fast_detector().fit(X)
     q1, q3 = np.percentile(detector.score_samples(X), [25, 75])
-    assert detector.offset_ == pytest.approx(q1 - 1.5 * (q3 - q1))
+    assert detector.offset_ == pytest.approx(q1 - 3 * (q3 - q1))
 
 
 def test_random_state_seeds_a_clone_and_respects_the_autoencoders_own():
@@ -87,7 +87,7 @@ def test_random_state_seeds_a_clone_and_respects_the_autoencoders_own():
 
 
 def test_default_autoencoder_has_a_quarter_of_the_features_as_code():
-    assert [default_n_components(n) for n in (1, 7, 30, 64, 784)] == [1, 1, 7, 16, 32]
+    assert [default_n_components(n) for n in (1, 7, 30, 64, 784)] == [1, 1, 7, 16, 16]
     X = np.random.default_rng(0).normal(size=(40, 12))
     detector = AutoencoderOutlierDetector(random_state=0).fit(X)
     assert type(detector.autoencoder_) is AutoencoderTransformer
