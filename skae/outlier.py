@@ -68,7 +68,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         The threshold on ``score_samples``: ``decision_function = score_samples - offset_``.
     n_features_in_ : int
         Number of features seen during ``fit`` (the autoencoder's).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during ``fit``, when they all are strings.
 
     See Also
