@@ -3,9 +3,11 @@
 from .autoencoder import AutoencoderTransformer, DenoisingAutoencoder
 from .classifier import PretrainedAEClassifier
 from .metrics import neg_reconstruction_error, reconstruction_error
+from .outlier import AutoencoderOutlierDetector
 from .persistence import export_onnx, load
 
 __all__ = [
+    "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
     "DenoisingAutoencoder",
     "PretrainedAEClassifier",

@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
+from skae import (
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    PretrainedAEClassifier,
+)
 
 from .conftest import FAST, FAST_CLASSIFIER
 from .test_custom_modules import Decoder, Encoder, Head
@@ -16,6 +21,9 @@ ESTIMATORS = [
                            decoder__width=4, **FAST),
     PretrainedAEClassifier(AutoencoderTransformer(4, **FAST), head=Head, head__hidden=4,
                            **FAST_CLASSIFIER),
+    # A float contamination: the outlier checks expect some training rows flagged, and
+    # 'auto' (Tukey's outer fence) rightly flags none of make_blobs' light-tailed rows.
+    AutoencoderOutlierDetector(AutoencoderTransformer(**FAST), contamination=0.1),
 ]
 
 

@@ -5,6 +5,7 @@ import inspect
 import pytest
 
 import skae
+from skae._training import BaseNeuralEstimator
 
 numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
@@ -22,4 +23,5 @@ def test_parameters_are_documented_in_signature_order(name):
     assert errors == []
     signature = inspect.signature(getattr(skae, name))
     named = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
-    assert len(named) > 20
+    # The neural estimators' signatures hold every training parameter.
+    assert len(named) > (20 if issubclass(getattr(skae, name), BaseNeuralEstimator) else 2)
