@@ -66,9 +66,10 @@ for name, runs in results.items():
           f"{'  '.join(f'{e:.4f}' for e in errors):>26}")
 
 # %%
-# Tying keeps only the decoder's biases, so half the weights go. An epoch of the tied
-# network is at most a little shorter: every sample still goes through the same matrix
-# products, and only the optimiser's update touches half as many numbers. The test
+# Tying keeps only the decoder's biases, so half the weights go. Epochs take about as
+# long either way: every sample still goes through the same matrix products, and only
+# the optimiser's update touches half as many numbers, which on a CPU is lost in the
+# variation from one run to the next. The test
 # errors agree to within the spread between seeds: here tying costs nothing in
 # reconstruction, for half the weights.
 fig, ax = plt.subplots(figsize=(6, 3.5))
