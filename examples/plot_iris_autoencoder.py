@@ -34,7 +34,7 @@ from skae.plotting import plot_codes_2d
 iris = load_iris()
 X, y = iris.data, iris.target
 
-training = dict(max_epochs=120, batch_size=16, lr=1e-2, early_stopping=False,
+training = dict(max_epochs=150, batch_size=32, lr=1e-2, early_stopping=False,
                 random_state=0)
 models = {
     "PCA": PCA(n_components=2, random_state=0),
