@@ -139,7 +139,7 @@ for name, model in models.items():
 # under a third of the masked copies'. The plain autoencoder ends where it started, at
 # PCA's solution (the same errors): no epoch of fitting clean images improved on it for
 # the held-out rows. The denoising autoencoder learnt what a missing value looks like
-# and fills it in, with well under half of PCA's error.
+# and fills it in, with less than half of PCA's error.
 #
 # The price shows in the last column: trained on images that lack a fifth of their
 # values, it expects them, and brightens clean images to make up for what is not
