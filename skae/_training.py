@@ -23,6 +23,7 @@ from torch import nn
 
 from ._data import BatchIterator, TensorSplit, map_batches
 from ._net import DivergenceGuard, EarlyStoppingFromStart, seeded_torch
+from ._parallel import machine_share
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 _MAX_SEED = np.iinfo(np.int32).max
@@ -281,14 +282,13 @@ class BaseNeuralEstimator(BaseEstimator):
         """``n`` seeds for torch, drawn from ``random_state``."""
         return [int(s) for s in check_random_state(self.random_state).randint(_MAX_SEED, size=n)]
 
-    def _make_net(self, net_class, module, seed, schedule, *, incremental=False,
+    def _make_net(self, net_class, module, seed, schedule, device, *, incremental=False,
                   stratify=False, criterion=nn.MSELoss, **net_params):
         """A ``net_class`` configured from the training parameters, not yet initialised.
 
-        ``schedule`` is :meth:`_schedule`'s. An ``incremental`` net (``partial_fit``)
-        neither holds out rows nor stops early.
+        ``schedule`` is :meth:`_schedule`'s; ``device`` the resolved device. An
+        ``incremental`` net (``partial_fit``) neither holds out rows nor stops early.
         """
-        device = _resolve_device(self.device)
         optimizer_params = {"optimizer__weight_decay": self.weight_decay}
         if self.optimizer == "sgd":
             optimizer_params["optimizer__momentum"] = self.momentum
@@ -339,8 +339,10 @@ class BaseNeuralEstimator(BaseEstimator):
             epochs already run, so that continued runs draw afresh) when None.
         **net_params
             More parameters of the net (criterion, penalties).
+
+        In a parallel worker (a Dask worker, a joblib process) the run takes its share of
+        the machine: see :func:`skae._parallel.machine_share`.
         """
-        device = _resolve_device(self.device)
         incremental = epochs is not None
         n_samples = X.shape[0]
         schedule = self._schedule(n_samples)
@@ -352,13 +354,15 @@ class BaseNeuralEstimator(BaseEstimator):
         if seed is None:
             done = 0 if previous is None else len(previous.history)
             seed = (self._draw_seeds(1)[0] + done) % _MAX_SEED
-        with seeded_torch(seed, device):
+        with machine_share(_resolve_device(self.device)) as device, \
+                seeded_torch(seed, device):
             if previous is not None:
                 module = copy.deepcopy(previous.module_)
             elif not isinstance(module, nn.Module):
                 module = module()
-            net = self._make_net(net_class, module, seed, schedule, incremental=incremental,
-                                 stratify=y is not None, **net_params).initialize()
+            net = self._make_net(net_class, module, seed, schedule, device,
+                                 incremental=incremental, stratify=y is not None,
+                                 **net_params).initialize()
             if previous is not None:
                 _carry_over(previous, net)
             if epochs != 0:
