@@ -6,8 +6,9 @@ default) whose blocks are generated on demand from seeded generators: points of 
 ``Incremental`` trains ``AutoencoderTransformer(n_components=--latent)`` on it with one
 ``partial_fit`` (one epoch) per block, on a ``LocalCluster`` of ``--workers`` single-thread
 worker processes. Reports the wall time (and the time to merely generate the blocks), the
-peak resident memory of the worker processes and of this client process (which runs the
-scheduler), and the reconstruction MSE on ``--test-rows`` fresh rows of the same
+peak resident memory of the worker processes (overall, and sampled in each quarter of the fit:
+flat if blocks are released as training moves on) and of this client process (which runs
+the scheduler), and the reconstruction MSE on ``--test-rows`` fresh rows of the same
 distribution, against PCA fitted on a ``--sample-rows`` sample.
 
     python benchmarks/bench_out_of_core.py [--rows 10000000] [--block-rows 250000]
@@ -68,6 +69,34 @@ def import_skae():
     return peak_rss_mib()
 
 
+def start_sampling(dask_worker, every=0.2):
+    """Sample the worker process's resident memory every ``every`` seconds, in a thread."""
+    import threading
+
+    import psutil
+
+    process, samples, stop = psutil.Process(), [], threading.Event()
+
+    def sample():
+        while not stop.wait(every):
+            samples.append(process.memory_info().rss / 2**20)
+
+    dask_worker.rss_sampling = samples, stop
+    threading.Thread(target=sample, daemon=True).start()
+
+
+def stop_sampling(dask_worker):
+    samples, stop = dask_worker.rss_sampling
+    stop.set()
+    return samples
+
+
+def quarters(samples):
+    """The peak of each quarter of ``samples`` (in time order)."""
+    n = len(samples)
+    return [round(max(samples[i * n // 4:(i + 1) * n // 4] or [0])) for i in range(4)]
+
+
 def mse(model, X):
     return float(np.mean((model.inverse_transform(model.transform(X)) - X) ** 2))
 
@@ -97,11 +126,13 @@ def main():
         X.sum().compute()
         generate_seconds = time.perf_counter() - start
         generate_peak = client.run(peak_rss_mib)
+        client.run(start_sampling)
         start = time.perf_counter()
         model = Incremental(AutoencoderTransformer(args.latent, random_state=args.seed),
                             random_state=args.seed).fit(X)
         fit_seconds = time.perf_counter() - start
         workers_peak = client.run(peak_rss_mib)
+        samples = client.run(stop_sampling)
         client_peak = peak_rss_mib()
     autoencoder = model.estimator_
     test = block(args.test_rows, *shape, index=10**9 + 1)  # rows of no training block
@@ -115,7 +146,10 @@ def main():
         rows_per_second=args.rows / fit_seconds, n_iter=autoencoder.n_iter_,
         worker_baseline_mib=max(baseline.values()),
         worker_peak_generating_mib=max(generate_peak.values()),
-        worker_peak_mib=max(workers_peak.values()), client_peak_mib=client_peak,
+        worker_peak_mib=max(workers_peak.values()),
+        worker_rss_peak_by_quarter_of_fit_mib=[max(q) for q in zip(
+            *(quarters(v) for v in samples.values()), strict=True)],
+        client_peak_mib=client_peak,
         autoencoder_mse=mse(autoencoder, test), pca_mse=mse(pca, test),
         mean_variance=float(test.var(axis=0).mean()),
     )
