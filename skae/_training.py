@@ -24,6 +24,7 @@ from torch import nn
 from ._accelerate import accelerated, broadcast_seeds, process_index
 from ._data import BatchIterator, TensorSplit, map_batches
 from ._net import LOAD_DEVICE, DivergenceGuard, EarlyStoppingFromStart, seeded_torch
+from ._parallel import machine_share
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 _MAX_SEED = np.iinfo(np.int32).max
@@ -306,14 +307,13 @@ class BaseNeuralEstimator(BaseEstimator):
             return str(accelerator.device)
         return _resolve_device(self.device)
 
-    def _make_net(self, net_class, module, seed, schedule, *, incremental=False,
+    def _make_net(self, net_class, module, seed, schedule, device, *, incremental=False,
                   stratify=False, criterion=nn.MSELoss, **net_params):
         """A ``net_class`` configured from the training parameters, not yet initialised.
 
-        ``schedule`` is :meth:`_schedule`'s. An ``incremental`` net (``partial_fit``)
-        neither holds out rows nor stops early.
+        ``schedule`` is :meth:`_schedule`'s; ``device`` the resolved device. An
+        ``incremental`` net (``partial_fit``) neither holds out rows nor stops early.
         """
-        device = self._training_device()
         if (self.precision == "bfloat16" and torch.device(device).type == "cuda"
                 and not torch.cuda.is_bf16_supported()):
             raise ValueError(f"precision='bfloat16' needs a GPU with bfloat16 support, which "
@@ -377,8 +377,10 @@ class BaseNeuralEstimator(BaseEstimator):
             epochs already run, so that continued runs draw afresh) when None.
         **net_params
             More parameters of the net (criterion, penalties).
+
+        In a parallel worker (a Dask worker, a joblib process) the run takes its share of
+        the machine: see :func:`skae._parallel.machine_share`.
         """
-        device = self._training_device()
         incremental = epochs is not None
         n_samples = X.shape[0]
         schedule = self._schedule(n_samples)
@@ -392,13 +394,15 @@ class BaseNeuralEstimator(BaseEstimator):
             seed = (self._draw_seeds(1)[0] + done) % _MAX_SEED
         # Every process draws its own noise and dropout; the order of rows and the held-out
         # rows come from ``seed`` alone, and the starting weights from the main process.
-        with seeded_torch(seed + process_index(self._accelerator()), device):
+        with machine_share(self._training_device()) as device, \
+                seeded_torch(seed + process_index(self._accelerator()), device):
             if previous is not None:
                 module = copy.deepcopy(previous.module_)
             elif not isinstance(module, nn.Module):
                 module = module()
-            net = self._make_net(net_class, module, seed, schedule, incremental=incremental,
-                                 stratify=y is not None, **net_params).initialize()
+            net = self._make_net(net_class, module, seed, schedule, device,
+                                 incremental=incremental, stratify=y is not None,
+                                 **net_params).initialize()
             if previous is not None:
                 _carry_over(previous, net)
             if epochs != 0:
