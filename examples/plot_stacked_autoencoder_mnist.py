@@ -80,10 +80,10 @@ ax = plot_loss_curve(autoencoder)
 # -------------------------------
 # ``refit_autoencoder=False`` reuses the fitted autoencoder instead of pretraining anew,
 # and ``freeze_encoder=True`` keeps its weights fixed: only the softmax layer, 30 x 10
-# weights and 10 biases, learns. Both extra loss terms of semi-supervised fine-tuning are
+# weights and 10 biases, learns. The extra loss terms of semi-supervised fine-tuning are
 # off (every training row is labeled here), so it is plain cross-entropy training.
 softmax = dict(refit_autoencoder=False, reconstruction_weight=0.0, consistency_weight=0.0,
-               max_epochs=40, batch_size=128, random_state=0)
+               pseudo_label_weight=0.0, max_epochs=40, batch_size=128, random_state=0)
 frozen = PretrainedAEClassifier(autoencoder, freeze_encoder=True, lr=1e-2, **softmax)
 frozen.fit(X_train, y_train)
 

@@ -41,8 +41,10 @@ class TensorDataset:
 
     @property
     def labels(self):
-        """The dataset's targets (its rows of ``y``), or None."""
-        return self.y if self.y is None or self.index is None else self.y[self.index]
+        """The dataset's targets (its rows of ``y``), or None. Of a 2-D ``y`` (classes and
+        pseudo-labels, see :class:`skae._net.SemiSupervisedNet`), its first column."""
+        y = self.y if self.y is None or self.index is None else self.y[self.index]
+        return y[:, 0] if y is not None and y.ndim == 2 else y
 
     def batch(self, rows):
         """``(X, y)`` of the dataset's ``rows`` (a slice or an index tensor)."""

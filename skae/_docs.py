@@ -208,7 +208,17 @@ default='relu'
         confident (probability 0.95 or more) predictions on the clean rows, as in
         FixMatch. Without a denoising autoencoder the two coincide and the term
         only sharpens confident predictions (pseudo-labelling).
-        With both weights at 0, fine-tuning is plain: cross-entropy on the labeled rows
+
+    pseudo_label_weight : float, default=1.0
+        Weight of the unlabeled rows' pseudo-labels during fine-tuning. Before step (c),
+        the labels are spread from the labeled rows to all others over a 10-nearest-
+        neighbour graph of the pretrained codes (L2-normalised;
+        :class:`~sklearn.semi_supervised.LabelSpreading`, as in Iscen et al., "Label
+        Propagation for Deep Semi-supervised Learning", CVPR 2019). Each unlabeled row
+        then adds its pseudo-label's cross-entropy, weighted by this times the label's
+        certainty (1 minus its distribution's entropy over ``log(n_classes)``).
+        ``partial_fit`` draws no pseudo-labels.
+        With all three weights at 0, fine-tuning is plain: cross-entropy on the labeled rows
         alone. Otherwise every step takes ``batch_size`` rows of all and tops them up with
         ``batch_size // 8`` labeled rows, and an epoch is one pass over all rows.
 """

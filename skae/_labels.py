@@ -1,6 +1,10 @@
 """Labels of semi-supervised classification: ``-1`` marks unlabeled rows."""
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.semi_supervised import LabelSpreading
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
@@ -48,3 +52,44 @@ def first_classes(y, labeled, classes, partial, estimator):
             f"{estimator} needs labeled rows of at least two classes, but y "
             f"has one class: {classes.tolist()[0]!r}.")
     return classes
+
+
+def propagated_labels(codes, targets, n_classes, n_neighbors=10, alpha=0.2):
+    """Pseudo-labels of every row by label spreading over a kNN graph of ``codes``.
+
+    The codes are L2-normalised first (neighbours by cosine similarity), as in Iscen et
+    al., "Label Propagation for Deep Semi-supervised Learning" (CVPR 2019), which this
+    follows with scikit-learn's :class:`~sklearn.semi_supervised.LabelSpreading`.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, n_components)
+    targets : ndarray of shape (n_samples,)
+        Class indices in ``range(n_classes)``, ``-1`` for unlabeled rows.
+    n_classes : int
+    n_neighbors, alpha : int and float
+        Of the kNN graph and of the spreading (the weight of the neighbours' labels).
+
+    Returns
+    -------
+    classes : ndarray of shape (n_samples,)
+        The most probable class of every row.
+    certainty : ndarray of shape (n_samples,)
+        ``1 - entropy / log(n_classes)`` of every row's label distribution, in [0, 1].
+    """
+    norms = np.linalg.norm(codes, axis=1, keepdims=True)
+    codes = codes / np.where(norms > 0, norms, 1)
+    n_neighbors = min(n_neighbors, len(codes) - 1)
+    spreading = LabelSpreading(kernel="knn", n_neighbors=n_neighbors, alpha=alpha, max_iter=100)
+    # A class absent from the labeled rows (partial_fit's classes) gets no column.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        spreading.fit(codes, targets)
+    distribution = np.zeros((len(codes), n_classes))
+    distribution[:, spreading.classes_[spreading.classes_ >= 0]] = spreading.label_distributions_
+    distribution = np.nan_to_num(distribution)
+    total = distribution.sum(axis=1, keepdims=True)
+    distribution = np.where(total > 0, distribution / np.where(total > 0, total, 1),
+                            1 / n_classes)
+    entropy = -(distribution * np.log(np.clip(distribution, 1e-12, 1))).sum(axis=1)
+    return distribution.argmax(axis=1), 1 - entropy / np.log(n_classes)

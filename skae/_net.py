@@ -215,9 +215,11 @@ class SemiSupervisedNet(TensorNet):
         cross_entropy(labeled rows)
         + reconstruction_weight * reconstruction_loss(reconstruction, X)
         + consistency_weight * consistency(logits, noisy_logits)
+        + sum(weight * cross_entropy(pseudo-labeled rows)) / rows in the batch
 
     Otherwise the module returns logits and the loss is the labeled rows' cross-entropy
-    (the validation loss always is).
+    (the validation loss always is). Targets with pseudo-labels are a float tensor of
+    three columns: the class (``-1`` unlabeled), the pseudo-label and its weight.
 
     Parameters
     ----------
@@ -237,6 +239,9 @@ class SemiSupervisedNet(TensorNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         logits, *extra = y_pred if isinstance(y_pred, tuple) else (y_pred,)
+        pseudo = None
+        if y_true.ndim == 2:  # columns: class (-1: none), pseudo-label, its weight
+            y_true, pseudo, weight = y_true[:, 0].long(), y_true[:, 1].long(), y_true[:, 2]
         labeled = y_true >= 0
         # Mean over the labeled rows; a batch without any adds nothing (but keeps the graph).
         loss = (self.criterion_(logits[labeled], y_true[labeled]) if labeled.any()
@@ -248,4 +253,9 @@ class SemiSupervisedNet(TensorNet):
                     self.reconstruction_loss](reconstruction, X)
             if self.consistency_weight:
                 loss = loss + self.consistency_weight * consistency(logits, noisy_logits)
+        if training and pseudo is not None:
+            rows = ~labeled & (weight > 0)
+            if rows.any():
+                terms = F.cross_entropy(logits[rows], pseudo[rows], reduction="none")
+                loss = loss + (weight[rows] * terms).sum() / len(logits)
         return loss

@@ -25,7 +25,7 @@ from torch import nn
 from ._base import BaseAutoencoder, code_transform, evaluating, positive_ints
 from ._data import SemiSupervisedBatches
 from ._docs import CLASSIFIER_ATTRIBUTES, CLASSIFIER_PARAMS, TRAINING_PARAMS
-from ._labels import check_known, first_classes, unlabeled_mask
+from ._labels import check_known, first_classes, propagated_labels, unlabeled_mask
 from ._net import SemiSupervisedNet
 from ._pretraining import check_same_features, pretrain
 from ._training import BaseNeuralEstimator, rolled_back_on_error
@@ -49,8 +49,10 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
     the labeled rows' cross-entropy plus the reconstruction loss of every row (the decoder
     stays on as an auxiliary head, ``reconstruction_weight``) plus the agreement of the
     predictions on corrupted rows with the confident predictions on clean ones
-    (``consistency_weight``). With both weights at 0, step (c) is plain fine-tuning on the
-    labeled rows with the cross-entropy loss.
+    (``consistency_weight``) plus the cross-entropy of the unlabeled rows' pseudo-labels,
+    spread from the labeled rows over a nearest-neighbour graph of the pretrained codes and
+    weighted by their certainty (``pseudo_label_weight``). With all three weights at 0,
+    step (c) is plain fine-tuning on the labeled rows with the cross-entropy loss.
 
     Parameters
     ----------
@@ -114,6 +116,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "consistency_weight": [Interval(Real, 0, None, closed="left")],
+        "pseudo_label_weight": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -129,6 +132,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         dropout=0.0,
         reconstruction_weight=1.0,
         consistency_weight=1.0,
+        pseudo_label_weight=1.0,
         optimizer="adam",
         lr=1e-3,
         momentum=0.9,
@@ -159,6 +163,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         self.dropout = dropout
         self.reconstruction_weight = reconstruction_weight
         self.consistency_weight = consistency_weight
+        self.pseudo_label_weight = pseudo_label_weight
         self.optimizer = optimizer
         self.lr = lr
         self.momentum = momentum
@@ -227,6 +232,7 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         return self._fit(X, y, classes=classes, partial=True)
 
     def _fit(self, X, y, classes=None, partial=False):
+        X_in = X
         with rolled_back_on_error(self):
             warm = self._continues(partial)
             y = check_array(column_or_1d(y, warn=True), ensure_2d=False, dtype=None,
@@ -249,6 +255,9 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
             targets = np.full(len(y), -1, dtype=np.int64)
             targets[labeled] = np.searchsorted(classes, y[labeled])
             semi = self._semi_supervised()
+            if semi and self.pseudo_label_weight and not partial and not labeled.all():
+                targets = self._with_pseudo_labels(autoencoder.transform(X_in), targets,
+                                                   len(classes))
             net = self._train_net(
                 SemiSupervisedNet, lambda: self._build_module(autoencoder, len(classes)),
                 *((X, targets) if semi else (X[labeled], targets[labeled])),
@@ -276,8 +285,18 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         return not self._semi_supervised()
 
     def _semi_supervised(self):
-        """Whether fine-tuning reads every row (reconstruction or consistency terms)."""
-        return bool(self.reconstruction_weight or self.consistency_weight)
+        """Whether fine-tuning reads every row (reconstruction, consistency or
+        pseudo-label terms)."""
+        return bool(self.reconstruction_weight or self.consistency_weight
+                    or self.pseudo_label_weight)
+
+    def _with_pseudo_labels(self, codes, targets, n_classes):
+        """``targets`` with two more columns: every unlabeled row's pseudo-label from label
+        spreading over the pretrained codes, and its weight (``pseudo_label_weight``
+        times the label's certainty)."""
+        pseudo, certainty = propagated_labels(codes, targets, n_classes)
+        weight = np.where(targets < 0, self.pseudo_label_weight * certainty, 0.0)
+        return np.column_stack([targets, pseudo, weight]).astype(np.float32)
 
     def _build_module(self, autoencoder, n_classes):
         """Step (b): a copy of the pretrained encoder with a fresh head (and, for

@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
-from skae._labels import unlabeled_mask
+from skae._labels import propagated_labels, unlabeled_mask
 
 from .conftest import FAST, FAST_CLASSIFIER
 
@@ -38,7 +38,7 @@ def _params(module):
 def test_plain_fine_tuning_uses_unlabeled_rows_for_pretraining_only(few_labels):
     X, y, y_few = few_labels
     clf = PretrainedAEClassifier(AE, reconstruction_weight=0, consistency_weight=0,
-                                 **FAST_CLASSIFIER).fit(X, y_few)
+                                 pseudo_label_weight=0, **FAST_CLASSIFIER).fit(X, y_few)
     assert clf.autoencoder_.n_features_in_ == 64
     assert sum(clf.autoencoder_.net_.history[0, "batches", :, "train_batch_size"]) == 600
     assert sum(clf.net_.history[0, "batches", :, "train_batch_size"]) == 100
@@ -322,7 +322,7 @@ def test_codes_feed_another_classifier(few_labels):
 def test_early_stopping_holds_out_labeled_rows_per_class(few_labels):
     X, y, _ = few_labels
     clf = PretrainedAEClassifier(AE, validation_fraction=0.2, reconstruction_weight=0,
-                                 consistency_weight=0,
+                                 consistency_weight=0, pseudo_label_weight=0,
                                  **{**FAST_CLASSIFIER, "early_stopping": True}).fit(X, y)
     assert len(clf.validation_scores_) == clf.n_iter_
     assert sum(clf.net_.history[0, "batches", :, "train_batch_size"]) == 480
@@ -363,9 +363,42 @@ def test_semi_supervised_beats_plain_fine_tuning_with_few_labels(digits):
     ae = FrozenEstimator(DenoisingAutoencoder(16, hidden_layer_sizes=(64,), max_epochs=20,
                                               random_state=0).fit(X))
     scores = [PretrainedAEClassifier(ae, reconstruction_weight=w, consistency_weight=w,
-                                     max_epochs=10, random_state=0).fit(X, y_few)
-              .score(X[50:], y[50:]) for w in (0.0, 1.0)]
+                                     pseudo_label_weight=p, max_epochs=10, random_state=0)
+              .fit(X, y_few).score(X[50:], y[50:]) for w, p in ((0, 0), (1, 0), (0, 1))]
+    # Either way of learning from the unlabeled rows beats plain fine-tuning.
     assert scores[1] > scores[0] + 0.02
+    assert scores[2] > scores[0] + 0.02
+
+
+def test_pseudo_labels_spread_along_the_codes():
+    # Neighbours are by cosine similarity: three clusters in three directions.
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, size=300)
+    X = 5 * np.eye(3)[y] + rng.normal(scale=0.5, size=(300, 3))
+    X[-1], y[-1] = [3, 3, 0], 0  # between the first two clusters
+    targets = np.full(len(y), -1)
+    first = np.concatenate([np.flatnonzero(y == c)[:3] for c in range(3)])  # 3 per cluster
+    targets[first] = y[first]
+    classes, certainty = propagated_labels(X, targets, n_classes=3)
+    assert np.mean(classes == y) > 0.95
+    assert np.all((certainty >= 0) & (certainty <= 1 + 1e-9))
+    assert certainty[-1] < 0.9 < np.median(certainty)
+
+
+def test_pseudo_labels_weigh_in_training_only(few_labels):
+    X, y, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, reconstruction_weight=0, consistency_weight=0,
+                                 pseudo_label_weight=1.0, **FAST_CLASSIFIER).fit(X, y_few)
+    # Fine-tuning read every row, though only 100 carry labels.
+    sizes = clf.net_.history[0, "batches", :, "train_batch_size"]
+    assert sum(sizes) == 600 + 4 * len(sizes)
+    net = clf.net_
+    logits = torch.zeros(4, 10)
+    targets = torch.tensor([[3, 0, 0.0], [-1, 2, 1.0], [-1, 5, 0.5], [-1, 0, 0.0]])
+    ce = np.log(10)  # uniform logits
+    assert net.get_loss(logits, targets, training=False).item() == pytest.approx(ce)
+    expected = ce + (1.0 + 0.5) * ce / 4
+    assert net.get_loss(logits, targets, training=True).item() == pytest.approx(expected)
 
 
 def test_string_labels_in_semi_supervised_fine_tuning(few_labels):
