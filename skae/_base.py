@@ -95,6 +95,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
     """
 
     _module_params = ("encoder", "decoder")
+    # The skorch net that trains the module (see _net_params).
+    _net_class = AutoencoderNet
 
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
@@ -195,10 +197,24 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                             hidden_layer_sizes=self._hidden_layer_sizes(n_features),
                             conv_channels=tuple(self.conv_channels))
             known = {**body.kwargs(settings, sample_shape, n_features),
-                     "n_components": self.n_components, **built_in}
+                     "n_components": self._code_width(role), **built_in}
             return build_module(role, getattr(body, role), kwargs, known)
         return build_module(role, spec, kwargs, dict(
-            n_features=n_features, n_components=self.n_components, sample_shape=sample_shape))
+            n_features=n_features, n_components=self._code_width(role),
+            sample_shape=sample_shape))
+
+    def _code_width(self, role):
+        """Hook: the ``n_components`` the encoder's or decoder's constructor gets (a
+        variational encoder returns a mean and a log-variance per code unit)."""
+        return self.n_components
+
+    def _make_autoencoder(self, X, encoder, decoder, **parts):
+        """Hook: the module holding the built encoder and decoder, for the rows ``X``."""
+        return Autoencoder(encoder, decoder, **parts)
+
+    def _net_params(self):
+        """Hook: the parameters of ``_net_class`` (criterion, penalties)."""
+        return dict(criterion=LOSSES[self.loss], **self._penalties())
 
     def _build_module(self, X, layout):
         """The :class:`Autoencoder` to train on the validated rows ``X``, checked on two rows."""
@@ -219,10 +235,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         if linear_path:
             encoder = LinearPath(encoder, n_features, self.n_components)
             decoder = LinearPath(decoder, self.n_components, n_features)
-        module = Autoencoder(encoder, decoder, corruption=self._build_corruption(X),
-                             code_transform=code_transform(self.sparsity, self.sparsity_target,
-                                                           self.n_components),
-                             sample_shape=shape)
+        module = self._make_autoencoder(
+            X, encoder, decoder, corruption=self._build_corruption(X),
+            code_transform=code_transform(self.sparsity, self.sparsity_target,
+                                          self.n_components),
+            sample_shape=shape)
         if linear_path:
             module.start_at(*pca_start(X, self.n_components,
                                        int(torch.randint(2**31 - 1, ()))))
@@ -245,15 +262,15 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             X = self._validate_X(X, reset=not warm, layout=layout)
             self._check_bce_range(X)
             epochs = 1 if partial else None
-            net_params = dict(criterion=LOSSES[self.loss], **self._penalties())
+            net_params = self._net_params()
             if warm:
-                net = self._train_net(AutoencoderNet, None, X, epochs=epochs,
+                net = self._train_net(self._net_class, None, X, epochs=epochs,
                                       previous=self.net_, **net_params)
             elif self.pretraining == "greedy":
                 net = self._fit_greedy(X, layout, epochs)
             else:
-                net = self._train_net(AutoencoderNet, lambda: self._build_module(X, layout), X,
-                                      epochs=epochs, **net_params)
+                net = self._train_net(self._net_class, lambda: self._build_module(X, layout),
+                                      X, epochs=epochs, **net_params)
             self.layout_ = layout
             return self._store_training(net)
 
