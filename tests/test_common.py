@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
+from skae import (
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    PretrainedAEClassifier,
+    VariationalAutoencoder,
+)
 
 from .conftest import FAST, FAST_CLASSIFIER
 from .test_custom_modules import Decoder, Encoder, Head
@@ -14,6 +19,7 @@ ESTIMATORS = [
     # Users' own modules and their prefixed parameters go through the same checks.
     AutoencoderTransformer(encoder=Encoder, decoder=Decoder, encoder__width=4,
                            decoder__width=4, **FAST),
+    VariationalAutoencoder(**FAST),
     PretrainedAEClassifier(AutoencoderTransformer(4, **FAST), head=Head, head__hidden=4,
                            **FAST_CLASSIFIER),
 ]
