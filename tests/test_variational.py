@@ -185,3 +185,20 @@ def test_pickle_round_trip(fitted):
     np.testing.assert_array_equal(copy.score_samples(X), vae.score_samples(X))
     np.testing.assert_array_equal(copy.sample(3, random_state=0)[0],
                                   vae.sample(3, random_state=0)[0])
+
+
+def test_variance_options(blobs):
+    X = blobs[0]
+    shared = VariationalAutoencoder(2, variance="shared", **FAST).fit(X)
+    assert np.ptp(shared.noise_variance_) == 0
+    fixed = VariationalAutoencoder(2, variance=0.5, **FAST).fit(X)
+    np.testing.assert_allclose(fixed.noise_variance_, 0.5)
+    # The floor holds a constant feature's variance above zero: its density stays bounded.
+    X_constant = np.column_stack([X, np.zeros(len(X), dtype=np.float32)])
+    vae = VariationalAutoencoder(2, min_variance=0.1, **FAST).fit(X_constant)
+    assert vae.noise_variance_[-1] >= 0.1 * X_constant.var(axis=0).mean() * (1 - 1e-6)
+
+
+def test_partial_fit_continues_training(blobs):
+    vae = VariationalAutoencoder(2, **FAST).partial_fit(blobs[0]).partial_fit(blobs[0])
+    assert vae.n_iter_ == 2 and np.all(np.isfinite(vae.score_samples(blobs[0])))
