@@ -160,7 +160,7 @@ class AutoencoderNet(TensorNet):
 class VariationalNet(TensorNet):
     """Net for :class:`skae.modules.VAE`: minus the (beta-weighted) ELBO, in nats per sample.
 
-    The module returns ``(reconstruction, mean, log_var)`` for a code drawn from the
+    The module returns ``(reconstruction, mean, log_var, code)`` for a code drawn from the
     posterior; the loss is ``-(log p(X | code) - beta * KL(q || prior))`` averaged over the
     batch, in training and validation alike. Held-out rows are scored with the same draws
     at every epoch (a fixed seed), so that early stopping compares epochs, not draws.
@@ -182,8 +182,9 @@ class VariationalNet(TensorNet):
             return super().validation_step(batch, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        reconstruction, mean, log_var = y_pred
-        return -self.module_.elbo(X, reconstruction, mean, log_var, beta=self.beta).mean()
+        reconstruction, mean, log_var, code = y_pred
+        return -self.module_.elbo(X, reconstruction, mean, log_var, code,
+                                  beta=self.beta).mean()
 
 
 class SemiSupervisedNet(TensorNet):

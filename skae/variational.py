@@ -40,10 +40,13 @@ _VARIATIONAL_PARAMS = """\
         prior (smoother, often more disentangled), below 1 the reverse. ``score`` always
         reports the true bound (``beta=1``).
 
-    variance : {'feature', 'shared'} or float, default='feature'
-        The Gaussian likelihood's variance ('mse'): 'feature' learns one per feature,
-        'shared' one for all features (probabilistic PCA's noise model), a float fixes it
-        (in the units of ``X`` squared). Ignored with 'bce'.
+    variance : {'code', 'feature', 'shared'} or float, default='code'
+        The Gaussian likelihood's variance ('mse'). 'code': the log-variance of every
+        feature is a learned value plus a learned linear function of the code, so that
+        the noise depends on what is drawn (a pixel is background for one digit, stroke
+        for another); 'feature': one learned variance per feature; 'shared': one for all
+        features (probabilistic PCA's noise model); a float fixes it (in the units of
+        ``X`` squared). Ignored with 'bce'.
 
     min_variance : float, default=1e-3
         Lower bound of a learned variance, as a share of the mean variance of the
@@ -88,8 +91,8 @@ class VariationalAutoencoder(BaseAutoencoder):
 {FITTED_ATTRIBUTES}
     noise_variance_ : ndarray of shape (``n_features_in_``,) or None
         The Gaussian likelihood's variance of every feature (the same value for all with
-        ``variance='shared'``), in the layout of one sample as ``fit`` received it; None
-        with ``loss='bce'``.
+        ``variance='shared'``; at the prior's mean code, zero, with 'code'), in the layout
+        of one sample as ``fit`` received it; None with ``loss='bce'``.
 
     See Also
     --------
@@ -144,7 +147,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         **{name: constraint for name, constraint in BaseAutoencoder._parameter_constraints.items()
            if name not in _NOT_OFFERED},
         "beta": [Interval(Real, 0, None, closed="left")],
-        "variance": [StrOptions({"feature", "shared"}),
+        "variance": [StrOptions({"code", "feature", "shared"}),
                      Interval(Real, 0, None, closed="neither")],
         "min_variance": [Interval(Real, 0, None, closed="neither")],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
@@ -173,7 +176,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         batch_norm=False,
         loss="mse",
         beta=1.0,
-        variance="feature",
+        variance="code",
         min_variance=1e-3,
         n_importance_samples=1,
         optimizer="adam",
@@ -268,7 +271,7 @@ class VariationalAutoencoder(BaseAutoencoder):
             # rebuilds nothing but the mean, and the floor for a constant feature.
             likelihood = GaussianLikelihood(
                 X.shape[1], self.variance, initial_variance=torch.as_tensor(variances),
-                min_variance=self.min_variance * scale)
+                min_variance=self.min_variance * scale, n_components=self.n_components)
         return VAE(encoder, decoder, likelihood, n_components=self.n_components,
                    sample_shape=sample_shape)
 
@@ -284,7 +287,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         if not isinstance(likelihood, GaussianLikelihood):
             return None
         with torch.no_grad():
-            variance = likelihood.variance.cpu().double().numpy()
+            prior_mean = torch.zeros(1, self.n_components, device=self.net_.device)
+            variance = likelihood.variance_at(prior_mean).cpu().double().numpy().ravel()
         variance = np.broadcast_to(variance, (self.n_features_in_,))[None]
         return np.array(self.layout_.from_network(variance)[0])
 
@@ -369,7 +373,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         noise = (rng.standard_normal if gaussian else rng.random)(means.shape)
         with torch.no_grad():
             X = likelihood.sample(torch.as_tensor(means, device=device),
-                                  torch.as_tensor(noise, dtype=torch.float32, device=device))
+                                  torch.as_tensor(noise, dtype=torch.float32, device=device),
+                                  torch.as_tensor(codes, device=device))
         return self.layout_.from_network(X.cpu().numpy()), codes
 
 

@@ -193,6 +193,13 @@ def test_variance_options(blobs):
     assert np.ptp(shared.noise_variance_) == 0
     fixed = VariationalAutoencoder(2, variance=0.5, **FAST).fit(X)
     np.testing.assert_allclose(fixed.noise_variance_, 0.5)
+    per_feature = VariationalAutoencoder(2, variance="feature", **FAST).fit(X)
+    assert len(set(per_feature.noise_variance_)) == 10
+    # The default's variance depends on the code: samples from far codes spread otherwise.
+    by_code = VariationalAutoencoder(2, **FAST).fit(X).net_.module_.likelihood
+    codes = torch.tensor([[0.0, 0.0], [3.0, -3.0]])
+    variance = by_code.variance_at(codes).detach().numpy()
+    assert not np.allclose(variance[0], variance[1])
     # The floor holds a constant feature's variance above zero: its density stays bounded.
     X_constant = np.column_stack([X, np.zeros(len(X), dtype=np.float32)])
     vae = VariationalAutoencoder(2, min_variance=0.1, **FAST).fit(X_constant)

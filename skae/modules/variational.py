@@ -21,7 +21,8 @@ class GaussianLikelihood(nn.Module):
     """Independent Gaussians around the decoder's output, with a learned or fixed variance.
 
     ``log p(x | z) = sum_j log N(x_j; mean_j(z), variance_j)``. A learned variance is
-    ``min_variance + exp(raw)``: bounded below, so that it cannot shrink to zero on a
+    ``min_variance + exp(raw)`` (``min_variance + exp(raw + linear(z))`` with 'code'):
+    bounded below, so that it cannot shrink to zero on a
     feature the decoder reproduces exactly (a constant pixel), where the density, and the
     log-likelihood, would grow without bound.
 
@@ -29,13 +30,16 @@ class GaussianLikelihood(nn.Module):
     ----------
     n_features : int
         Width of a flat sample.
-    variance : {'feature', 'shared'} or float, default='feature'
+    variance : {'feature', 'shared', 'code'} or float, default='feature'
         'feature' learns one variance per feature; 'shared' one for all (probabilistic
-        PCA's noise model); a float fixes it.
+        PCA's noise model); 'code' one per feature plus a linear function of the code in
+        log space; a float fixes it.
     initial_variance : float or torch.Tensor of shape (n_features,), default=1.0
         Where a learned variance starts (with 'shared', the mean of a tensor).
     min_variance : float, default=0.0
         Lower bound of a learned variance.
+    n_components : int or None, default=None
+        Width of the code; needed with 'code'.
 
     Examples
     --------
@@ -46,8 +50,15 @@ class GaussianLikelihood(nn.Module):
     -1.8379
     """
 
-    def __init__(self, n_features, variance="feature", initial_variance=1.0, min_variance=0.0):
+    def __init__(self, n_features, variance="feature", initial_variance=1.0, min_variance=0.0,
+                 n_components=None):
         super().__init__()
+        self.by_code = variance == "code"
+        if self.by_code:
+            # Starts at zero: the variance starts as 'feature' does, then learns to vary.
+            self.code_scale = nn.Linear(n_components, n_features)
+            nn.init.zeros_(self.code_scale.weight)
+            nn.init.zeros_(self.code_scale.bias)
         self.fixed = not isinstance(variance, str)
         self.min_variance = float(min_variance)
         if self.fixed:
@@ -67,7 +78,24 @@ class GaussianLikelihood(nn.Module):
             return self.raw.exp()
         return self.min_variance + self.raw.exp()
 
-    def log_prob(self, X, mean):
+    def variance_at(self, code):
+        """The variance of every feature for every code (constant unless 'code').
+
+        Parameters
+        ----------
+        code : torch.Tensor of shape (n_samples, n_components)
+            Codes.
+
+        Returns
+        -------
+        variance : torch.Tensor of shape (n_samples, n_features) or (n_features,)
+            Broadcasts against the batch.
+        """
+        if not self.by_code:
+            return self.variance
+        return self.min_variance + (self.raw + self.code_scale(code)).exp()
+
+    def log_prob(self, X, mean, code=None):
         """Log-probability of every row of ``X`` under the likelihood with these means.
 
         Parameters
@@ -76,16 +104,18 @@ class GaussianLikelihood(nn.Module):
             Flat rows.
         mean : torch.Tensor of shape (n_samples, n_features)
             The decoder's output for them.
+        code : torch.Tensor of shape (n_samples, n_components) or None, default=None
+            The codes decoded (only ``variance='code'`` reads them).
 
         Returns
         -------
         log_prob : torch.Tensor of shape (n_samples,)
             Summed over the features, in nats.
         """
-        variance = self.variance.expand_as(mean)
+        variance = self.variance_at(code).expand_as(mean)
         return -0.5 * (LOG_2PI + variance.log() + (X - mean) ** 2 / variance).sum(dim=1)
 
-    def sample(self, mean, noise):
+    def sample(self, mean, noise, code=None):
         """Draw from the likelihood: ``mean`` plus the scaled standard normal ``noise``.
 
         Parameters
@@ -94,13 +124,15 @@ class GaussianLikelihood(nn.Module):
             The decoder's output.
         noise : torch.Tensor of shape (n_samples, n_features)
             Standard normal draws.
+        code : torch.Tensor of shape (n_samples, n_components) or None, default=None
+            The codes decoded (only ``variance='code'`` reads them).
 
         Returns
         -------
         samples : torch.Tensor of shape (n_samples, n_features)
             Real-valued draws.
         """
-        return mean + self.variance.sqrt() * noise
+        return mean + self.variance_at(code).sqrt() * noise
 
 
 class BernoulliLikelihood(nn.Module):
@@ -122,7 +154,7 @@ class BernoulliLikelihood(nn.Module):
     def __init__(self):
         super().__init__()
 
-    def log_prob(self, X, mean):
+    def log_prob(self, X, mean, code=None):
         """Log-probability of every row of ``X`` under the likelihood with these means.
 
         Parameters
@@ -131,6 +163,8 @@ class BernoulliLikelihood(nn.Module):
             Flat rows.
         mean : torch.Tensor of shape (n_samples, n_features)
             The decoder's output for them.
+        code : object, default=None
+            Ignored.
 
         Returns
         -------
@@ -139,7 +173,7 @@ class BernoulliLikelihood(nn.Module):
         """
         return -nn.functional.binary_cross_entropy(mean, X, reduction="none").sum(dim=1)
 
-    def sample(self, mean, noise):
+    def sample(self, mean, noise, code=None):
         """Draw binary samples: 1 where the uniform ``noise`` falls below ``mean``.
 
         Parameters
@@ -148,6 +182,8 @@ class BernoulliLikelihood(nn.Module):
             The decoder's output, in [0, 1].
         noise : torch.Tensor of shape (n_samples, n_features)
             Uniform draws in [0, 1).
+        code : object, default=None
+            Ignored.
 
         Returns
         -------
@@ -163,7 +199,7 @@ class VAE(Autoencoder):
     The encoder returns ``2 * n_components`` values per sample, the posterior means then
     the log-variances. ``encode`` gives the means; ``forward`` draws a code by the
     reparameterisation ``mean + exp(log_var / 2) * eps`` and returns ``(reconstruction,
-    mean, log_var)``, from which :meth:`elbo` is computed.
+    mean, log_var, code)``, from which :meth:`elbo` is computed.
 
     Parameters
     ----------
@@ -224,9 +260,9 @@ class VAE(Autoencoder):
     def forward(self, X):
         mean, log_var = self.posterior(X)
         code = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
-        return self.decode(code), mean, log_var
+        return self.decode(code), mean, log_var, code
 
-    def elbo(self, X, reconstruction, mean, log_var, beta=1.0):
+    def elbo(self, X, reconstruction, mean, log_var, code, beta=1.0):
         """``log p(X | code) - beta * KL(q(code | X) || N(0, I))`` of every row.
 
         With ``beta=1``, an unbiased estimate of the evidence lower bound of ``log p(X)``
@@ -240,6 +276,8 @@ class VAE(Autoencoder):
             The decoder's output for a code drawn from the posterior.
         mean, log_var : torch.Tensor of shape (n_samples, n_components)
             The posterior's means and log-variances.
+        code : torch.Tensor of shape (n_samples, n_components)
+            The code drawn from the posterior and decoded.
         beta : float, default=1.0
             Weight of the KL term.
 
@@ -248,7 +286,8 @@ class VAE(Autoencoder):
         elbo : torch.Tensor of shape (n_samples,)
             In nats.
         """
-        return self.likelihood.log_prob(X, reconstruction) - beta * gaussian_kl(mean, log_var)
+        return (self.likelihood.log_prob(X, reconstruction, code)
+                - beta * gaussian_kl(mean, log_var))
 
     def log_likelihood_bound(self, X, eps):
         """A lower bound of ``log p(X)`` of every row from the standard normal draws ``eps``.
@@ -274,13 +313,13 @@ class VAE(Autoencoder):
         mean, log_var = self.posterior(X)
         std = (0.5 * log_var).exp()
         if len(eps) == 1:
-            reconstruction = self.decode(mean + std * eps[0])
-            return self.elbo(X, reconstruction, mean, log_var).double()
+            code = mean + std * eps[0]
+            return self.elbo(X, self.decode(code), mean, log_var, code).double()
         log_weights = []
         for e in eps:
             code = mean + std * e
             log_prior = -0.5 * (LOG_2PI + code**2).sum(dim=1)
             log_posterior = -0.5 * (LOG_2PI + log_var + e**2).sum(dim=1)
-            log_joint = self.likelihood.log_prob(X, self.decode(code)) + log_prior
+            log_joint = self.likelihood.log_prob(X, self.decode(code), code) + log_prior
             log_weights.append((log_joint - log_posterior).double())
         return torch.logsumexp(torch.stack(log_weights), dim=0) - math.log(len(eps))
