@@ -209,3 +209,10 @@ def test_variance_options(blobs):
 def test_partial_fit_continues_training(blobs):
     vae = VariationalAutoencoder(2, **FAST).partial_fit(blobs[0]).partial_fit(blobs[0])
     assert vae.n_iter_ == 2 and np.all(np.isfinite(vae.score_samples(blobs[0])))
+
+
+def test_code_variance_needs_the_code_width():
+    from skae.modules import GaussianLikelihood
+
+    with pytest.raises(ValueError, match="variance='code' reads the code"):
+        GaussianLikelihood(3, variance="code")

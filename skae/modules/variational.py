@@ -54,6 +54,8 @@ class GaussianLikelihood(nn.Module):
                  n_components=None):
         super().__init__()
         self.by_code = variance == "code"
+        if self.by_code and n_components is None:
+            raise ValueError("variance='code' reads the code: pass its width, n_components.")
         if self.by_code:
             # Starts at zero: the variance starts as 'feature' does, then learns to vary.
             self.code_scale = nn.Linear(n_components, n_features)
