@@ -5,12 +5,14 @@ from .classifier import PretrainedAEClassifier
 from .metrics import neg_reconstruction_error, reconstruction_error
 from .outlier import AutoencoderOutlierDetector
 from .persistence import export_onnx, load
+from .variational import VariationalAutoencoder
 
 __all__ = [
     "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
     "DenoisingAutoencoder",
     "PretrainedAEClassifier",
+    "VariationalAutoencoder",
     "export_onnx",
     "load",
     "neg_reconstruction_error",

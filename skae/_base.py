@@ -109,6 +109,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
     """
 
     _module_params = ("encoder", "decoder")
+    # The skorch net that trains the module (see _net_params).
+    _net_class = AutoencoderNet
 
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
@@ -223,10 +225,24 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                             hidden_layer_sizes=self._hidden_layer_sizes(n_features, width),
                             conv_channels=tuple(self.conv_channels))
             known = {**body.kwargs(settings, sample_shape, n_features),
-                     "n_components": n_components, **built_in}
+                     "n_components": self._code_width(role, n_components), **built_in}
             return build_module(role, getattr(body, role), kwargs, known)
         return build_module(role, spec, kwargs, dict(
-            n_features=n_features, n_components=n_components, sample_shape=sample_shape))
+            n_features=n_features, n_components=self._code_width(role, n_components),
+            sample_shape=sample_shape))
+
+    def _code_width(self, role, n_components):
+        """Hook: the ``n_components`` the encoder's or decoder's constructor gets, from the
+        code's (a variational encoder returns a mean and a log-variance per code unit)."""
+        return n_components
+
+    def _make_autoencoder(self, X, encoder, decoder, **parts):
+        """Hook: the module holding the built encoder and decoder, for the rows ``X``."""
+        return Autoencoder(encoder, decoder, **parts)
+
+    def _net_params(self):
+        """Hook: the parameters of ``_net_class`` (criterion, penalties)."""
+        return dict(criterion=LOSSES[self.loss], **self._penalties())
 
     def _build_module(self, X, layout, code_shape):
         """The :class:`Autoencoder` to train on the validated rows ``X``, checked on two
@@ -255,10 +271,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         if linear_path:
             encoder = LinearPath(encoder, n_features, width)
             decoder = LinearPath(decoder, width, n_features)
-        module = Autoencoder(encoder, decoder, corruption=self._build_corruption(X),
-                             code_transform=code_transform(self.sparsity, self.sparsity_target,
-                                                           width),
-                             sample_shape=shape)
+        module = self._make_autoencoder(
+            X, encoder, decoder, corruption=self._build_corruption(X),
+            code_transform=code_transform(self.sparsity, self.sparsity_target, width),
+            sample_shape=shape)
         if linear_path:
             module.start_at(*pca_start(X, width, int(torch.randint(2**31 - 1, ()))))
         with evaluating(module):
@@ -280,10 +296,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             X = self._validate_X(X, reset=not warm, layout=layout)
             self._check_bce_range(X)
             epochs = 1 if partial else None
-            net_params = dict(criterion=LOSSES[self.loss], **self._penalties())
+            net_params = self._net_params()
             if warm:
                 code_shape = self.code_shape_
-                net = self._train_net(AutoencoderNet, None, X, epochs=epochs,
+                net = self._train_net(self._net_class, None, X, epochs=epochs,
                                       previous=self.net_, **net_params)
             else:
                 code_shape = self._code_shape(X.shape[1], layout.sample_shape)
@@ -291,8 +307,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                     net = self._fit_greedy(X, layout, code_shape, epochs)
                 else:
                     net = self._train_net(
-                        AutoencoderNet, lambda: self._build_module(X, layout, code_shape), X,
-                        epochs=epochs, **net_params)
+                        self._net_class, lambda: self._build_module(X, layout, code_shape),
+                        X, epochs=epochs, **net_params)
             self.layout_ = layout
             self.code_shape_ = code_shape
             self.n_components_ = int(np.prod(code_shape))

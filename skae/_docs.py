@@ -1,5 +1,14 @@
 """Parameter and attribute descriptions shared by the docstrings of skae's estimators."""
 
+import re
+
+
+def without(block, *names):
+    """``block`` (parameter descriptions) without the entries of ``names``."""
+    entries = re.split(r"\n(?=    \S)", block.rstrip("\n"))
+    kept = [e.rstrip("\n") for e in entries if e.split(" :")[0].strip() not in names]
+    return "\n\n".join(kept) + "\n"
+
 ARCHITECTURE_PARAMS = """\
     n_components : int or None, default=2
         Size of the code. May exceed ``n_features`` (an overcomplete code), usually with a

@@ -16,7 +16,8 @@ from .penalties import consistency, contractive, kl_sparsity, l1_activity
 
 RECONSTRUCTION_LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 
-# Seed of the corruption of held-out rows: the same corruption at every epoch.
+# Seed of the corruption of held-out rows (of the codes drawn for them, in a variational
+# autoencoder): the same draws at every epoch.
 VALIDATION_CORRUPTION_SEED = 0
 
 # ``(device parameter, torch device)`` that :func:`skae.load` unpickles estimators onto.
@@ -202,6 +203,36 @@ class AutoencoderNet(TensorNet):
         if self.contractive_weight:
             loss = loss + self.contractive_weight * contractive(code, X)
         return loss
+
+
+class VariationalNet(TensorNet):
+    """Net for :class:`skae.modules.VAE`: minus the (beta-weighted) ELBO, in nats per sample.
+
+    The module returns ``(reconstruction, mean, log_var, code)`` for a code drawn from the
+    posterior; the loss is ``-(log p(X | code) - beta * KL(q || prior))`` averaged over the
+    batch, in training and validation alike. Held-out rows are scored with the same draws
+    at every epoch (a fixed seed), so that early stopping compares epochs, not draws.
+
+    Parameters
+    ----------
+    beta : float, default=1.0
+        Weight of the KL term.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(self, *args, beta=1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.beta = beta
+
+    def validation_step(self, batch, **fit_params):
+        with seeded_torch(VALIDATION_CORRUPTION_SEED, self.device):
+            return super().validation_step(batch, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        reconstruction, mean, log_var, code = y_pred
+        return -self.module_.elbo(X, reconstruction, mean, log_var, code,
+                                  beta=self.beta).mean()
 
 
 class SemiSupervisedNet(TensorNet):

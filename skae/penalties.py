@@ -134,3 +134,30 @@ def consistency(clean_logits, noisy_logits, threshold=0.95):
     confidence, pseudo_labels = torch.softmax(clean_logits.detach(), dim=1).max(dim=1)
     losses = torch.nn.functional.cross_entropy(noisy_logits, pseudo_labels, reduction="none")
     return (losses * (confidence >= threshold)).mean()
+
+
+def gaussian_kl(mean, log_var):
+    """KL divergence from the standard normal prior to diagonal Gaussians, per sample.
+
+    ``KL(N(mean, exp(log_var)) || N(0, I)) = 0.5 * sum_j (mean_j**2 + exp(log_var_j) - 1 -
+    log_var_j)``: the variational autoencoder's regulariser (Kingma and Welling, 2014), in
+    nats.
+
+    Parameters
+    ----------
+    mean, log_var : torch.Tensor of shape (n_samples, n_components)
+        The posterior's means and log-variances.
+
+    Returns
+    -------
+    kl : torch.Tensor of shape (n_samples,)
+        The divergence of every sample, differentiable with respect to both.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skae.penalties import gaussian_kl
+    >>> gaussian_kl(torch.tensor([[0.0, 2.0]]), torch.zeros(1, 2))
+    tensor([2.])
+    """
+    return 0.5 * (mean**2 + log_var.exp() - 1 - log_var).sum(dim=1)

@@ -7,6 +7,7 @@ from skae import (
     AutoencoderTransformer,
     DenoisingAutoencoder,
     PretrainedAEClassifier,
+    VariationalAutoencoder,
 )
 
 from .conftest import FAST, FAST_CLASSIFIER
@@ -19,6 +20,7 @@ ESTIMATORS = [
     # Users' own modules and their prefixed parameters go through the same checks.
     AutoencoderTransformer(encoder=Encoder, decoder=Decoder, encoder__width=4,
                            decoder__width=4, **FAST),
+    VariationalAutoencoder(**FAST),
     PretrainedAEClassifier(AutoencoderTransformer(4, **FAST), head=Head, head__hidden=4,
                            **FAST_CLASSIFIER),
     # A float contamination: the outlier checks expect some training rows flagged, and

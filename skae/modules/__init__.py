@@ -36,19 +36,23 @@ from .conv import ConvDecoder, ConvEncoder
 from .dense import DenseDecoder, DenseEncoder, TiedLinear, make_activation
 from .heads import EncoderClassifier, MLPHead
 from .recurrent import RecurrentDecoder, RecurrentEncoder
+from .variational import VAE, BernoulliLikelihood, GaussianLikelihood
 
 __all__ = [
     "Autoencoder",
+    "BernoulliLikelihood",
     "ConvDecoder",
     "ConvEncoder",
     "DenseDecoder",
     "DenseEncoder",
     "EncoderClassifier",
+    "GaussianLikelihood",
     "LinearPath",
     "MLPHead",
     "RecurrentDecoder",
     "RecurrentEncoder",
     "TiedLinear",
     "TopK",
+    "VAE",
     "make_activation",
 ]
