@@ -15,7 +15,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skae import AutoencoderOutlierDetector, AutoencoderTransformer, DenoisingAutoencoder
+from skae import (
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    VariationalAutoencoder,
+)
 from skae.outlier import default_n_components
 
 from .conftest import FAST
@@ -214,3 +219,16 @@ def test_unfitted_detector_says_so(plane):
     for method in (detector.predict, detector.score_samples, detector.feature_errors):
         with pytest.raises(NotFittedError, match="not fitted yet"):
             method(plane[0])
+
+
+def test_a_variational_autoencoder_scores_by_its_likelihood(plane):
+    X, outliers = plane
+    vae = VariationalAutoencoder(2, hidden_layer_sizes=(16,), max_epochs=30, random_state=0)
+    detector = AutoencoderOutlierDetector(vae).fit(X)
+    # Its scores are the VAE's log-likelihood bound, in nats per row.
+    np.testing.assert_allclose(detector.score_samples(X[:5]),
+                               detector.autoencoder_.score_samples(X[:5]))
+    X_test = np.vstack([X[:100], outliers])
+    is_outlier = np.r_[np.zeros(100), np.ones(20)]
+    assert roc_auc_score(is_outlier, -detector.score_samples(X_test)) > 0.95
+    assert detector.feature_errors(outliers).shape == (20, 8)
