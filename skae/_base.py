@@ -6,102 +6,33 @@ whole or incremental) and the transformer API (``transform``, ``inverse_transfor
 ``score``, ``score_samples``).
 """
 
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
-from sklearn.decomposition import PCA
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 from skorch.history import History
 from torch import nn
 
-from ._data import SampleLayout, dense, map_batches, to_tensor
+from ._building import (
+    auto_hidden_layer_sizes,
+    code_transform,
+    evaluating,
+    pca_start,
+    positive_ints,
+)
+from ._data import SampleLayout, map_batches
 from ._net import AutoencoderNet
+from ._rows import dense, to_tensor
 from ._training import BaseNeuralEstimator, rolled_back_on_error
-from .modules import Autoencoder, LinearPath, TopK
+from .modules import Autoencoder, LinearPath
 from .modules.bodies import BODIES, build_module, check_autoencoder, code_shape, layers_of
 from .modules.dense import ACTIVATIONS
 
 LOSSES = {"mse": nn.MSELoss, "bce": nn.BCELoss}
 MODULE = [StrOptions(set(BODIES)), nn.Module, type]
-# Above this many values, pca_start makes no float64 copy of X (it would be 128 MiB).
-PCA_START_VALUES = 2**24
-
-
-def positive_ints(name, value):
-    """``value`` (an int or a sequence of ints) as a tuple of positive ints, or a ValueError."""
-    sizes = (value,) if isinstance(value, Integral) else tuple(value)
-    if any(not isinstance(s, Integral) or isinstance(s, bool) or s < 1 for s in sizes):
-        raise ValueError(f"{name} must hold positive integers, got {value!r}.")
-    return sizes
-
-
-def auto_hidden_layer_sizes(n_features, n_components):
-    """``hidden_layer_sizes='auto'``: two layers, the first the power of two at or above
-    ``n_features`` (within 32 to 512), the second half as wide but at least twice
-    ``n_components`` (and no wider than the first)."""
-    first = int(np.clip(2 ** np.ceil(np.log2(n_features)), 32, 512))
-    return first, min(first, max(first // 2, 2 * n_components))
-
-
-def pca_start(X, n_components, random_state):
-    """PCA's ``components_`` (zero rows beyond the data's rank) and ``mean_`` for ``X``,
-    as float32 tensors: where an autoencoder's linear paths start.
-
-    A dense ``X`` of more than ``PCA_START_VALUES`` values gets no float64 copy, which
-    would double its memory: with at most 1,000 features, PCA diagonalises its covariance
-    (``svd_solver="covariance_eigh"``, no copy of ``X``); with more, it runs on that many
-    values' worth of rows drawn at random. A start needs no more precision than that.
-    """
-    n_samples, n_features = X.shape
-    components = np.zeros((n_components, n_features))
-    n_kept = min(n_components, n_samples, n_features) if n_samples > 1 else 0
-    solver = "auto"
-    if sp.issparse(X) and n_kept == min(X.shape):
-        X = X.toarray()  # ARPACK needs fewer components than both sides: a small X
-    if sp.issparse(X):
-        solver = "arpack"  # it centres implicitly: the data stay sparse
-    elif X.size <= PCA_START_VALUES:
-        X = np.asarray(X, dtype=np.float64)
-    elif n_features <= 1000:
-        solver = "covariance_eigh"
-    else:
-        rows = check_random_state(random_state).choice(
-            n_samples, max(PCA_START_VALUES // n_features, n_kept), replace=False)
-        X = np.asarray(X[np.sort(rows)], dtype=np.float64)
-    mean = np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
-    if n_kept:
-        pca = PCA(n_kept, svd_solver=solver, random_state=random_state)
-        components[:n_kept] = pca.fit(X).components_
-    return (torch.as_tensor(components, dtype=torch.float32),
-            torch.as_tensor(mean, dtype=torch.float32))
-
-
-def code_transform(sparsity, sparsity_target, n_components):
-    """The module applied to codes: :class:`TopK` for ``sparsity='topk'``, else None."""
-    if sparsity != "topk":
-        return None
-    return TopK(max(1, round(sparsity_target * n_components)))
-
-
-@contextmanager
-def evaluating(module, training=False):
-    """Run a block with ``module`` in evaluation (or ``training``) mode, then restore the
-    mode every submodule had."""
-    modes = [(m, m.training) for m in module.modules()]
-    module.train(training)
-    try:
-        yield module
-    finally:
-        for m, training in modes:
-            m.training = training
-
-
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralEstimator):
     """Autoencoder bodies, training and the transformer API.
 

@@ -91,7 +91,7 @@ class TensorNet(NeuralNet):
     Parameters
     ----------
     data_placement : {'auto', 'device', 'host'}, default='auto'
-        Where dense training data lives (:func:`skae._data.placement`).
+        Where dense training data lives (:func:`skae._rows.placement`).
     precision : {'float32', 'bfloat16'}, default='float32'
         'bfloat16' runs the forward passes of training and validation under bfloat16
         autocast; their outputs come back as float32, for the loss.

@@ -10,7 +10,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder, evaluating
+from ._base import BaseAutoencoder
+from ._building import evaluating
 from ._docs import (
     ACCELERATOR_PARAM,
     ARCHITECTURE_PARAMS,

@@ -22,7 +22,8 @@ from sklearn.utils.validation import (
 )
 from torch import nn
 
-from ._base import BaseAutoencoder, code_transform, evaluating, positive_ints
+from ._base import BaseAutoencoder
+from ._building import code_transform, evaluating, positive_ints
 from ._data import SemiSupervisedBatches
 from ._docs import CLASSIFIER_ATTRIBUTES, CLASSIFIER_PARAMS, TRAINING_PARAMS
 from ._labels import check_known, first_classes, propagated_labels, unlabeled_mask

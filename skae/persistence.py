@@ -19,7 +19,7 @@ import joblib
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import evaluating
+from ._building import evaluating
 from ._net import LOAD_DEVICE
 from ._training import BaseNeuralEstimator, _resolve_device
 

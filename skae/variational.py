@@ -11,7 +11,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder, evaluating
+from ._base import BaseAutoencoder
+from ._building import evaluating
 from ._docs import ARCHITECTURE_PARAMS, FITTED_ATTRIBUTES, MODULE_KWARGS, TRAINING_PARAMS, without
 from ._net import VariationalNet
 from .modules import VAE, BernoulliLikelihood, GaussianLikelihood

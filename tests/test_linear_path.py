@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder
-from skae._base import auto_hidden_layer_sizes
+from skae._building import auto_hidden_layer_sizes
 from skae.modules import DenseDecoder, DenseEncoder, LinearPath
 
 

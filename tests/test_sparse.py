@@ -13,7 +13,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
-from skae._data import BatchIterator, SparseRows, TensorSplit, as_dataset
+from skae._data import BatchIterator, TensorSplit, as_dataset
+from skae._rows import SparseRows
 
 from .conftest import FAST, FAST_CLASSIFIER
 

@@ -17,7 +17,7 @@ from skorch.callbacks import (
 from torch.optim.lr_scheduler import StepLR
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
-from skae._data import HostRows, placement
+from skae._rows import HostRows, placement
 from skae._training import fused_supported
 
 from .conftest import FAST, FAST_CLASSIFIER
