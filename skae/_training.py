@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 from skorch.callbacks import ProgressBar
+from skorch.history import History
 from skorch.utils import noop
 from torch import nn
 
@@ -96,8 +97,11 @@ def _carry_over(previous, net):
 
     The optimizer's hyperparameters (``lr``, ``weight_decay``, ...) stay those of ``net``, so
     that parameters changed since the last fit apply, as in ``MLPClassifier``'s warm start.
+    The history is a new list of the same epochs: training appends epochs and writes only
+    to its own, so ``previous`` stays as it was, without a copy of every batch's record
+    on every call (which made long ``partial_fit`` runs quadratic).
     """
-    net.history = copy.deepcopy(previous.history)
+    net.history = History(previous.history)
     if type(previous.optimizer_) is not type(net.optimizer_):
         return
     settings = [{k: v for k, v in group.items() if k != "params"}

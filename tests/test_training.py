@@ -332,3 +332,12 @@ def test_host_rows_reach_the_gpu_through_the_side_stream(digits):
     on_gpu = AutoencoderTransformer(4, device="cuda", **FAST).fit(X)
     from_host = AutoencoderTransformer(4, device="cuda", data_placement="host", **FAST).fit(X)
     np.testing.assert_allclose(from_host.transform(X), on_gpu.transform(X), atol=1e-5)
+
+
+def test_partial_fit_extends_the_history_without_copying_or_touching_it(digits):
+    X, _ = digits
+    ae = AutoencoderTransformer(4, **FAST).partial_fit(X)
+    first = ae.net_.history
+    ae.partial_fit(X)
+    assert len(first) == 1 and len(ae.net_.history) == 2  # the old net's list is as it was
+    assert ae.net_.history[0] is first[0]  # epochs are shared, not copied on every call
