@@ -7,6 +7,8 @@ stays a sparse matrix in host memory (:class:`SparseRows`); a batch is densified
 device.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -17,6 +19,9 @@ from ._rows import HostRows, SparseRows, placement, prefetched, to_tensor
 # Inference batches: this many rows, fewer for wide rows (see inference_batch_size).
 INFERENCE_BATCH_ROWS = 512
 INFERENCE_BATCH_VALUES = 2**24
+# Training rows are gathered (shuffled) this many values at a time: 1 MiB of float32,
+# so that a block is still in the cache when its batches are used.
+GATHER_BLOCK_VALUES = 2**18
 
 
 class TensorDataset:
@@ -113,12 +118,23 @@ class BatchIterator:
         return prefetched(self._batches(), self.dataset.X)
 
     def _batches(self):
-        n = len(self.dataset)
-        order = torch.randperm(n).to(self.dataset.X.device) if self.shuffle else None
-        for start in range(0, n - self._skips_last_row(), self.batch_size):
-            rows = slice(start, start + self.batch_size) if order is None else order[
-                start:start + self.batch_size]
-            yield self.dataset.batch(rows)
+        n = len(self.dataset) - self._skips_last_row()
+        if not self.shuffle and self.dataset.index is None:  # slices: views, no copies
+            for start in range(0, n, self.batch_size):
+                yield self.dataset.batch(slice(start, start + self.batch_size))
+            return
+        device = self.dataset.X.device
+        order = torch.randperm(len(self.dataset)).to(device) if self.shuffle else None
+        # Rows are gathered a block of batches at a time (one indexing operation instead of
+        # one per batch), in at most GATHER_BLOCK_VALUES values, and the batches are views.
+        width = max(math.prod(self.dataset.X.shape[1:]), 1)
+        block = max(GATHER_BLOCK_VALUES // (width * self.batch_size), 1) * self.batch_size
+        for block_start in range(0, n, block):
+            rows = slice(block_start, min(block_start + block, n))
+            X, y = self.dataset.batch(rows if order is None else order[rows])
+            for start in range(0, len(X), self.batch_size):
+                yield X[start:start + self.batch_size], (
+                    None if y is None else y[start:start + self.batch_size])
 
 
 class SemiSupervisedBatches(BatchIterator):

@@ -34,18 +34,18 @@ def seeded_torch(seed, device):
 
 
 class DivergenceGuard(Callback):
-    """Stop training with a clear error as soon as a training batch's loss is not finite."""
+    """Stop training with a clear error at the end of an epoch whose training loss was not
+    finite on some batch."""
 
-    def on_batch_end(self, net, training=False, **kwargs):
-        if not training:
-            return
-        loss = net.history[-1]["batches"][-1]["train_loss"]
-        if not math.isfinite(loss):
-            raise FloatingPointError(
-                f"The training loss became {loss} at epoch {len(net.history)}: the optimisation "
-                f"diverged. Try a lower lr (it is {net.lr}), scale the input (e.g. with "
-                "StandardScaler) or a smaller batch_size."
-            )
+    def on_epoch_end(self, net, **kwargs):
+        for batch in net.history[-1]["batches"]:
+            loss = batch.get("train_loss", 0.0)
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"The training loss became {loss} at epoch {len(net.history)}: the "
+                    f"optimisation diverged. Try a lower lr (it is {net.lr}), scale the input "
+                    "(e.g. with StandardScaler) or a smaller batch_size."
+                )
 
 
 class EarlyStoppingFromStart(EarlyStopping):
@@ -128,6 +128,46 @@ class TensorNet(NeuralNet):
 
     def train_step_single(self, batch, **fit_params):
         return super().train_step_single(self._training_batch(batch), **fit_params)
+
+    def _listens_to_batches(self):
+        """Whether the net or a callback does anything on a batch's events."""
+        events = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+        listeners = [(type(self), NeuralNet)] + [
+            (type(callback), Callback) for _, callback in self.callbacks_]
+        return any(getattr(kind, event) is not getattr(base, event)
+                   for kind, base in listeners for event in events)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # skorch reads every batch's loss (``loss.item()``, a host sync on a GPU) and
+        # sends three events per batch. With nobody listening to those events, record the
+        # same history from one read of all the epoch's losses.
+        if iterator is None or self._listens_to_batches():
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        losses, sizes = [], []
+        if getattr(step_fn, "__func__", None) is NeuralNet.train_step:
+            step_fn = self._quiet_train_step
+        for batch in iterator:
+            # A copy: the loss may share the storage of a batch-sized buffer.
+            losses.append(step_fn(batch, **fit_params)["loss"].detach().clone())
+            sizes.append(get_len(batch[0]))
+        values = torch.stack(losses).tolist() if losses else []
+        self.history[-1]["batches"].extend(
+            {prefix + "_loss": loss, prefix + "_batch_size": size}
+            for loss, size in zip(values, sizes, strict=True))
+        self.history.record(prefix + "_batch_count", len(sizes))
+
+    def _quiet_train_step(self, batch, **fit_params):
+        """skorch's ``train_step`` without the ``on_grad_computed`` event nobody hears."""
+        accumulator = self.get_train_step_accumulator()
+
+        def step_fn():
+            self._zero_grad_optimizer()
+            step = self.train_step_single(batch, **fit_params)
+            accumulator.store_step(step)
+            return step["loss"]
+
+        self._step_optimizer(step_fn)
+        return accumulator.get_step()
 
     def _set_training(self, training=True):
         # skorch calls this before every batch, and ``Module.train`` walks the whole module

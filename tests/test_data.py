@@ -63,6 +63,27 @@ def test_batch_iterator_shuffle_yields_every_row_once(n, batch_size, seed):
             assert torch.equal(X[:, 0].long(), y)
 
 
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_batch_iterator_gathers_blocks_of_batches(monkeypatch, shuffle, seed):
+    # Rows of 3 values, batches of 4 rows, blocks of 24 values: 2 batches a gather, and
+    # the last block a short one.
+    monkeypatch.setattr("skae._data.GATHER_BLOCK_VALUES", 24)
+    torch.manual_seed(seed)
+    dataset = _dataset(30).subset(torch.arange(29, 2, -1))  # 27 rows, by index
+    batches = list(BatchIterator(dataset, batch_size=4, shuffle=shuffle))
+    assert [len(X) for X, _ in batches] == [4] * 6 + [3]
+    rows = _rows(batches)
+    if shuffle:
+        assert sorted(rows) == list(range(3, 30)) and rows != list(range(29, 2, -1))
+    else:
+        assert rows == list(range(29, 2, -1))
+    for X, y in batches:
+        assert torch.equal(X[:, 0].long(), y)
+    # A batch is a view into its block: two batches share one gathered tensor.
+    assert batches[0][0].untyped_storage().data_ptr() == batches[1][0].untyped_storage(
+        ).data_ptr()
+
+
 def test_batch_iterator_shuffle_skips_trailing_single_row(seed):
     torch.manual_seed(seed)
     iterator = BatchIterator(_dataset(9), batch_size=4, shuffle=True)

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from skorch.callbacks import Callback
 from torch import nn
 
-from skae._data import BatchIterator, TensorDataset
+from skae._data import BatchIterator, TensorDataset, TensorSplit
 from skae._net import AutoencoderNet, DivergenceGuard, TensorNet
 from skae.modules import Autoencoder, DenseDecoder, DenseEncoder
 from skae.penalties import contractive, kl_sparsity, l1_activity
@@ -62,18 +63,63 @@ def test_divergence_guard_names_epoch_and_lr(X, seed):
 
 def test_divergence_guard_ignores_validation_batches():
     class Net:
-        history = [{"batches": [{"valid_loss": float("nan")}]}]
+        history = [{"batches": [{"train_loss": 1.5}, {"valid_loss": float("nan")}]}]
         lr = 0.1
 
-    DivergenceGuard().on_batch_end(Net(), training=False)
+    DivergenceGuard().on_epoch_end(Net())
 
 
-def test_divergence_guard_passes_finite_loss():
+def test_divergence_guard_passes_finite_loss_and_stops_at_infinite():
     class Net:
-        history = [{"batches": [{"train_loss": 1.5}]}]
+        history = [{"batches": [{"train_loss": 1.5}, {"train_loss": 2.0}]}]
         lr = 0.1
 
-    DivergenceGuard().on_batch_end(Net(), training=True)
+    DivergenceGuard().on_epoch_end(Net())
+    Net.history[0]["batches"].append({"train_loss": float("inf")})
+    with pytest.raises(FloatingPointError, match="became inf at epoch 1"):
+        DivergenceGuard().on_epoch_end(Net())
+
+
+class BatchCounter(Callback):
+    def initialize(self):
+        self.batches = []
+        return self
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        self.batches.append((training, len(batch[0])))
+
+
+def test_epochs_without_batch_listeners_record_what_skorch_records(X):
+    # Nobody listens to batch events: the losses are read once per epoch, but the
+    # history and the weights are those of skorch's loop, which a listener brings back.
+    def fitted(callbacks):
+        torch.manual_seed(0)
+        return _net(train_split=TensorSplit(0.25, seed=0), callbacks=callbacks).fit(X, None)
+
+    quiet, counted = fitted([]), fitted([("counter", BatchCounter())])
+    assert not quiet._listens_to_batches() and counted._listens_to_batches()
+    # 15 training rows in batches of 8, 5 held-out rows in one, for 2 epochs.
+    assert dict(counted.callbacks_)["counter"].batches == [(True, 8), (True, 7), (False, 5)] * 2
+    for epoch_quiet, epoch_counted in zip(quiet.history, counted.history, strict=True):
+        for key in "train_loss", "valid_loss", "train_batch_count", "valid_batch_count":
+            assert epoch_quiet[key] == pytest.approx(epoch_counted[key])
+        assert [sorted(b) for b in epoch_quiet["batches"]] == [
+            sorted(b) for b in epoch_counted["batches"]]
+        for batch_quiet, batch_counted in zip(epoch_quiet["batches"], epoch_counted["batches"],
+                                              strict=True):
+            assert batch_quiet == pytest.approx(batch_counted)
+    for a, b in zip(quiet.module_.parameters(), counted.module_.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_a_custom_train_step_is_kept(X):
+    class Net(AutoencoderNet):
+        def train_step(self, batch, **fit_params):
+            self.steps = getattr(self, "steps", 0) + 1
+            return super().train_step(batch, **fit_params)
+
+    net = _net(Net).fit(X, None)
+    assert net.steps == 6  # 3 batches in each of 2 epochs
 
 
 @pytest.mark.parametrize("sparsity, code_activation, penalty", [
