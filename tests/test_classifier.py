@@ -7,12 +7,14 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.semi_supervised import LabelSpreading
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
 from skae._labels import propagated_labels, unlabeled_mask
@@ -383,6 +385,21 @@ def test_pseudo_labels_spread_along_the_codes():
     assert np.mean(classes == y) > 0.95
     assert np.all((certainty >= 0) & (certainty <= 1 + 1e-9))
     assert certainty[-1] < 0.9 < np.median(certainty)
+
+
+def test_pseudo_labels_average_the_spread_labels_of_the_neighbours():
+    # One more averaging over the graph labels more rows right than the spreading's own
+    # labels (digits, 30 labels).
+    X, y = load_digits(return_X_y=True)
+    unit = X / np.linalg.norm(X, axis=1, keepdims=True)
+    for seed in range(3):
+        targets = np.full(len(y), -1)
+        first = np.random.default_rng(seed).choice(len(y), 30, replace=False)
+        targets[first] = y[first]
+        spread = LabelSpreading(kernel="knn", n_neighbors=10, alpha=0.2, max_iter=100)
+        spread_right = spread.fit(unit, targets).transduction_ == y
+        ours_right = propagated_labels(X, targets, n_classes=10)[0] == y
+        assert ours_right[targets < 0].mean() > spread_right[targets < 0].mean() + 0.005
 
 
 def test_pseudo_labels_weigh_in_training_only(few_labels):
