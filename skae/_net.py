@@ -86,7 +86,9 @@ class TensorNet(NeuralNet):
 
     Combined with :class:`skae._data.BatchIterator` as ``iterator_train`` and
     ``iterator_valid``, a batch costs one indexing operation instead of a per-row fetch and
-    collate.
+    collate. Unless the net or a callback listens to batch events, an epoch reads its
+    losses once, at its end, instead of after every batch (a host synchronisation each
+    on a GPU); the history's records are the same.
 
     Parameters
     ----------
@@ -149,7 +151,8 @@ class TensorNet(NeuralNet):
         for batch in iterator:
             # A copy: the loss may share the storage of a batch-sized buffer.
             losses.append(step_fn(batch, **fit_params)["loss"].detach().clone())
-            sizes.append(get_len(batch[0]))
+            sizes.append(get_len(batch[0]) if isinstance(batch, tuple | list)
+                         else get_len(batch))
         values = torch.stack(losses).tolist() if losses else []
         self.history[-1]["batches"].extend(
             {prefix + "_loss": loss, prefix + "_batch_size": size}
