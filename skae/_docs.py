@@ -225,8 +225,9 @@ default='relu'
         :class:`~sklearn.semi_supervised.LabelSpreading`, as in Iscen et al., "Label
         Propagation for Deep Semi-supervised Learning", CVPR 2019), and a row's label
         distribution is the mean of its neighbours' spread ones (the rule
-        ``LabelSpreading`` predicts new rows with). Each unlabeled row then adds its pseudo-label's cross-entropy, weighted by this times the label's
-        certainty (1 minus its distribution's entropy over ``log(n_classes)``).
+        ``LabelSpreading`` predicts new rows with). Each unlabeled row then adds its
+        pseudo-label's cross-entropy, weighted by this times the label's certainty (1
+        minus its distribution's entropy over ``log(n_classes)``).
         ``partial_fit`` draws no pseudo-labels.
         With all three weights at 0, fine-tuning is plain: cross-entropy on the labeled rows
         alone. Otherwise every step takes ``batch_size`` rows of all and tops them up with
