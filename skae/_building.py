@@ -38,24 +38,24 @@ def pca_start(X, n_components, random_state):
     """PCA's ``components_`` (zero rows beyond the data's rank) and ``mean_`` for ``X``,
     as float32 tensors: where an autoencoder's linear paths start.
 
-    A dense ``X`` of more than ``PCA_START_VALUES`` values gets no float64 copy, which
-    would double its memory: with at most 1,000 features, PCA diagonalises its covariance
-    (``svd_solver="covariance_eigh"``, no copy of ``X``); with more, it runs on that many
-    values' worth of rows drawn at random. A start needs no more precision than that.
+    With at most 1,000 features, PCA diagonalises its covariance
+    (``svd_solver="covariance_eigh"``: exact, and no copy of ``X``). A dense ``X`` of more
+    than ``PCA_START_VALUES`` values gets no float64 copy, which would double its memory:
+    with more features, PCA runs on that many values' worth of rows drawn at random.
     """
     n_samples, n_features = X.shape
     components = np.zeros((n_components, n_features))
     n_kept = min(n_components, n_samples, n_features) if n_samples > 1 else 0
-    solver = "auto"
+    # With few features, the exact covariance solver: sklearn's 'auto' would pick the
+    # randomized one for a few components, off PCA's solution by 1e-5 and seed-dependent.
+    solver = "covariance_eigh" if n_features <= 1000 else "auto"
     if sp.issparse(X) and n_kept == min(X.shape):
         X = X.toarray()  # ARPACK needs fewer components than both sides: a small X
     if sp.issparse(X):
         solver = "arpack"  # it centres implicitly: the data stay sparse
     elif X.size <= PCA_START_VALUES:
         X = np.asarray(X, dtype=np.float64)
-    elif n_features <= 1000:
-        solver = "covariance_eigh"
-    else:
+    elif n_features > 1000:
         rows = check_random_state(random_state).choice(
             n_samples, max(PCA_START_VALUES // n_features, n_kept), replace=False)
         X = np.asarray(X[np.sort(rows)], dtype=np.float64)

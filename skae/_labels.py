@@ -90,7 +90,10 @@ def propagated_labels(codes, targets, n_classes, n_neighbors=10, alpha=0.2):
         warnings.simplefilter("ignore", ConvergenceWarning)
         spreading.fit(codes, targets)
     distribution = np.zeros((len(codes), n_classes))
-    distribution[:, spreading.classes_[spreading.classes_ >= 0]] = spreading.predict_proba(codes)
+    # Rows whose neighbours the spreading never reached get 0 / 0: uniform, below.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        probabilities = spreading.predict_proba(codes)
+    distribution[:, spreading.classes_[spreading.classes_ >= 0]] = probabilities
     distribution = np.nan_to_num(distribution)
     total = distribution.sum(axis=1, keepdims=True)
     distribution = np.where(total > 0, distribution / np.where(total > 0, total, 1),

@@ -387,6 +387,20 @@ def test_pseudo_labels_spread_along_the_codes():
     assert certainty[-1] < 0.9 < np.median(certainty)
 
 
+def test_rows_the_labels_never_reach_get_no_pseudo_label_weight():
+    # A cluster with no labeled row, out of reach of the graph: uniform, certainty 0.
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(size=(40, 2)) + [50, 0], rng.normal(size=(40, 2)) + [0, 50],
+                        rng.normal(size=(40, 2)) - [50, 50]])
+    targets = np.full(120, -1)
+    targets[[0, 40]] = [0, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        classes, certainty = propagated_labels(X, targets, n_classes=2)
+    assert np.all(classes[:40] == 0) and np.all(classes[40:80] == 1)
+    np.testing.assert_array_equal(certainty[80:], 0)
+
+
 def test_pseudo_labels_average_the_spread_labels_of_the_neighbours():
     # One more averaging over the graph labels more rows right than the spreading's own
     # labels (digits, 30 labels).
