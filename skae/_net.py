@@ -12,6 +12,7 @@ from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import get_len
 
 from ._data import as_dataset
+from .modules import LinearPath
 from .penalties import consistency, contractive, kl_sparsity, l1_activity
 
 RECONSTRUCTION_LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
@@ -108,6 +109,29 @@ class TensorNet(NeuralNet):
 
     def get_dataset(self, X, y=None):
         return as_dataset(X, y, device=self.device, data_placement=self.data_placement)
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """skorch's optimizer arguments, with weight decay on the weights only.
+
+        Biases, normalisation parameters, gates (every parameter of fewer than two
+        dimensions) and the linear paths' maps, which start at PCA's solution, are not
+        decayed: they go to a group of their own with ``weight_decay=0``, as the
+        intercepts of scikit-learn's ``MLPRegressor`` escape its ``alpha``.
+        """
+        named_parameters = list(named_parameters)
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if not kwargs.get("weight_decay"):
+            return args, kwargs
+        kept = {id(p) for _, p in named_parameters if p.ndim < 2}
+        kept |= {id(p) for m in self.module_.modules() if isinstance(m, LinearPath)
+                 for p in m.linear.parameters()}
+        groups = []
+        for group in args[0]:
+            decayed = [p for p in group["params"] if id(p) not in kept]
+            spared = [p for p in group["params"] if id(p) in kept]
+            groups += [{**group, "params": decayed}] if decayed else []
+            groups += [{**group, "params": spared, "weight_decay": 0.0}] if spared else []
+        return (groups, *args[1:]), kwargs
 
     def infer(self, x, **fit_params):
         if self.precision == "float32":

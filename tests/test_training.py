@@ -260,6 +260,21 @@ def test_adam_runs_fused_where_torch_has_it(blobs):
     assert not ae.net_.optimizer_.defaults.get("fused")
 
 
+def test_weight_decay_falls_on_the_weights_only(digits):
+    # Biases, the gates and the linear paths (which start at PCA) are not decayed.
+    ae = AutoencoderTransformer(4, weight_decay=1e-3, max_epochs=2, random_state=0)
+    ae.fit(digits[0])
+    decay = {id(p): group["weight_decay"] for group in ae.net_.optimizer_.param_groups
+             for p in group["params"]}
+    names = dict(ae.net_.module_.named_parameters())
+    spared = {n for n, p in names.items() if decay[id(p)] == 0}
+    assert spared == {n for n, p in names.items() if p.ndim < 2 or ".linear." in n}
+    assert "encoder.linear.weight" in spared and "decoder.gate" in spared
+    assert all(decay[id(p)] == 1e-3 for n, p in names.items() if n not in spared)
+    plain = AutoencoderTransformer(4, max_epochs=2, random_state=0).fit(digits[0])
+    assert len(plain.net_.optimizer_.param_groups) == 1
+
+
 # -- data placement, precision, compile ------------------------------------------------
 
 
