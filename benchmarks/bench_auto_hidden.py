@@ -55,6 +55,17 @@ def compare(name, splits, n_components):
           f"{means['variant'] / means['current']:.2f}x | {means['PCA']:.4f} |", flush=True)
 
 
+def bundled(loader):
+    """Three standardised 3:1 splits of a bundled dataset."""
+    X = loader(return_X_y=True)[0]
+    splits = []
+    for seed in range(3):
+        A, B = train_test_split(X, test_size=0.25, random_state=seed)
+        scaler = StandardScaler().fit(A)
+        splits.append((scaler.transform(A), scaler.transform(B)))
+    return splits
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mnist", default=MNIST)
@@ -64,13 +75,8 @@ def main():
     print("|---|---:|---|---:|---|---:|---:|---:|")
     for name, loader in [("digits", load_digits), ("breast_cancer", load_breast_cancer),
                          ("wine", load_wine)]:
-        X = loader(return_X_y=True)[0]
-        splits = []
-        for seed in range(3):
-            A, B = train_test_split(X, test_size=0.25, random_state=seed)
-            scaler = StandardScaler().fit(A)
-            splits.append((scaler.transform(A), scaler.transform(B)))
-        d = X.shape[1]
+        splits = bundled(loader)
+        d = splits[0][0].shape[1]
         for n_components in sorted({2, max(1, d // 8), d // 4, d // 2}):
             compare(name, splits, n_components)
     X_train, X_test, _, _ = load_split(args.mnist)

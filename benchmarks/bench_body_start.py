@@ -18,11 +18,10 @@ import warnings
 
 import numpy as np
 import torch
+from bench_auto_hidden import bundled
 from mnist import MNIST, load_split
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from skae import AutoencoderTransformer
@@ -63,16 +62,6 @@ def compare(name, splits, n_components):
     pca = np.mean([mse(PCA(n_components).fit(A), B) for A, B in splits])
     cells = " | ".join(f"{m:.4f} ({m / means[0]:.2f}x)" for m in means)
     print(f"| {name} | {n_components} | {pca:.4f} | {cells} |", flush=True)
-
-
-def bundled(loader):
-    X = loader(return_X_y=True)[0]
-    splits = []
-    for seed in range(3):
-        A, B = train_test_split(X, test_size=0.25, random_state=seed)
-        scaler = StandardScaler().fit(A)
-        splits.append((scaler.transform(A), scaler.transform(B)))
-    return splits
 
 
 def main():
