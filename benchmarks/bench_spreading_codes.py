@@ -1,12 +1,13 @@
 """Label spreading over pixels against over a denoising autoencoder's codes, 100 labels.
 
 The experiment behind the classifier's pseudo-labels: on mnist10k (8,000 / 2,000 split),
-``LabelSpreading(kernel="knn")`` with 100 labels on the raw pixels, and on the codes of a
-``DenoisingAutoencoder(32)`` fitted on all training rows, raw or L2-normalised, for a few
-graph settings: test accuracy per seed. Then, with the classifier's settings (normalised
-codes, k=10, alpha=0.2), the share of unlabeled training rows labeled right by the
-spreading's own labels and by :func:`skae._labels.propagated_labels`, which averages the
-neighbours' spread labels once more (the classifier's pseudo-labels).
+``LabelSpreading(kernel="knn")`` with 100 labels on the raw pixels, and on the codes of the
+classifier's default ``DenoisingAutoencoder(32, body_start='gate')`` fitted on all
+training rows, raw or L2-normalised, for a few graph settings: test accuracy per seed.
+Then, with the classifier's settings (normalised codes, k=10, alpha=0.2), the share of
+unlabeled training rows labeled right by the spreading's own labels and by
+:func:`skae._labels.propagated_labels`, which averages the neighbours' spread labels once
+more (the classifier's pseudo-labels).
 
     OMP_NUM_THREADS=1 python benchmarks/bench_spreading_codes.py [--seeds 0 1] [--labels 100]
 """
@@ -22,6 +23,7 @@ from sklearn.semi_supervised import LabelSpreading
 
 from skae import DenoisingAutoencoder
 from skae._labels import propagated_labels
+from skae._pretraining import DEFAULT_AUTOENCODER
 
 
 def unit(C):
@@ -44,7 +46,7 @@ def main():
         unlabeled = y_semi == -1
         raw = LabelSpreading(kernel="knn").fit(X_train, y_semi).score(X_test, y_test)
         start = time.perf_counter()
-        dae = DenoisingAutoencoder(32, random_state=seed).fit(X_train)
+        dae = DenoisingAutoencoder(**DEFAULT_AUTOENCODER, random_state=seed).fit(X_train)
         codes, test_codes = dae.transform(X_train), dae.transform(X_test)
         for k in [7, 10]:
             for alpha in [0.2, 0.5]:

@@ -50,6 +50,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         "decoder": [*MODULE, None],
         "pretraining": [StrOptions({"joint", "greedy"})],
         "linear_path": ["boolean", StrOptions({"auto"})],
+        "body_start": [StrOptions({"auto", "gate", "zero_output"})],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"),
                                StrOptions({"auto"})],
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -208,6 +209,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             sample_shape=shape)
         if linear_path:
             module.start_at(*pca_start(X, width, int(torch.randint(2**31 - 1, ()))))
+            for path in (module.encoder, module.decoder):
+                path.mute_body(self.body_start)
         with evaluating(module):
             check_autoencoder(module, to_tensor(dense(X[:2]), np.float32), width)
         return module

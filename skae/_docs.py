@@ -47,17 +47,28 @@ None, default=None
 
     linear_path : bool or 'auto', default='auto'
         Whether a linear map runs beside the encoder and another beside the decoder, both
-        set at ``fit`` to PCA's solution on ``X``, while a gate that starts at 0 switches
-        the encoder's and decoder's own output in. Training so starts exactly where PCA
-        ends, and the network learns what PCA misses. With early stopping, the starting
-        point is the first validation score to beat, so the fitted model reconstructs the
-        held-out rows at least as well as ``PCA(n_components)``. 'auto' turns it on for the
-        built-in bodies trained jointly with a linear reconstruction (``output_activation``
-        'identity', e.g. ``loss='mse'``) and no sparsity; True also adds it to modules of
-        your own. ``encoder_`` and ``decoder_`` are then :class:`skae.modules.LinearPath`
-        modules wrapping the body. A feature-map code (``n_components=None``) has no
-        linear path ('auto' leaves it out, True is an error): PCA's components mix every
-        position of the image, while each value of a feature map belongs to one.
+        set at ``fit`` to PCA's solution on ``X``, while the encoder's and decoder's own
+        outputs start muted (``body_start``) and are added in as they learn. Training so
+        starts exactly where PCA ends, and the network learns what PCA misses. With early
+        stopping, the starting point is the first validation score to beat, so the fitted
+        model reconstructs the held-out rows at least as well as ``PCA(n_components)``.
+        'auto' turns it on for the built-in bodies trained jointly with a linear
+        reconstruction (``output_activation`` 'identity', e.g. ``loss='mse'``) and no
+        sparsity; True also adds it to modules of your own. ``encoder_`` and
+        ``decoder_`` are then :class:`skae.modules.LinearPath` modules wrapping the body.
+        A feature-map code (``n_components=None``) has no linear path ('auto' leaves it
+        out, True is an error): PCA's components mix every position of the image, while
+        each value of a feature map belongs to one.
+
+    body_start : {'auto', 'gate', 'zero_output'}, default='auto'
+        How the encoder's and decoder's bodies start muted beside the linear path (see
+        :meth:`skae.modules.LinearPath.mute_body`). 'gate': behind their gate at 0. Such a
+        body gets no gradient until the gate opens, and on some data it never opens: the
+        fit ends at PCA. 'zero_output': their output layer zeroed and the gate at 1, so
+        that layer learns from the first step (and weight decay cannot shrink a body that
+        gets no other gradient). 'auto': 'zero_output' where the body has an untied output
+        layer (the dense bodies without ``tied_weights``), 'gate' for the others. Either
+        way training starts at PCA's solution. Ignored without a linear path.
 
     hidden_layer_sizes : int, tuple of int or 'auto', default='auto'
         Widths of the encoder's hidden layers, from the input towards the code. The decoder
@@ -167,8 +178,10 @@ CLASSIFIER_PARAMS = """\
         Configures step (a). It is cloned and fitted on all rows of ``X``, unless it is
         already fitted and ``refit_autoencoder=False``: then its encoder is reused as is
         (transfer learning from a model trained elsewhere). None means
-        ``AutoencoderTransformer(n_components=32, hidden_layer_sizes=(256,),
-        max_epochs=50)`` on this classifier's ``device``. When its ``random_state`` is
+        ``DenoisingAutoencoder(n_components=32, body_start='gate')`` on this classifier's
+        ``device``: masking noise and the 'auto' sizes and schedule, its bodies started
+        behind closed gates (on mnist10k that classified better than the autoencoders'
+        default zeroed output layers). When its ``random_state`` is
         None, it is seeded from this classifier's ``random_state``. Its ``encoder`` decides
         the input the classifier takes: e.g. with ``encoder='conv'`` it classifies images
         (4-D arrays or flat rows with ``image_shape``), with 'lstm' or 'gru' sequences.
@@ -264,10 +277,10 @@ TRAINING_PARAMS = """\
     weight_decay : float, default=0.0
         L2 penalty on the weights, applied by the optimiser; biases, normalisation
         parameters and the linear path (which starts at PCA) are not decayed. With
-        'adam' and the linear path, use it with care: the bodies start gated off, so the
-        decay is their only gradient, which Adam scales to full steps; they shrink to
-        zero and the fit ends at PCA (on mnist10k already at 1e-5). 'adamw' decouples
-        the decay from the gradient and has no such effect.
+        'adam' and bodies started behind a closed gate (``body_start='gate'``), use it
+        with care: the decay is then their only gradient, which Adam scales to full
+        steps; they shrink to zero and the fit ends at PCA (on mnist10k already at
+        1e-5). 'adamw' decouples the decay from the gradient and has no such effect.
 
     batch_size : int or 'auto', default='auto'
         Rows per mini-batch. 'auto': the power of two nearest a 64th of the training rows,

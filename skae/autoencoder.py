@@ -103,6 +103,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         decoder=None,
         pretraining="joint",
         linear_path="auto",
+        body_start="auto",
         hidden_layer_sizes="auto",
         conv_channels=(32, 64),
         kernel_size=3,
@@ -148,6 +149,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         self.decoder = decoder
         self.pretraining = pretraining
         self.linear_path = linear_path
+        self.body_start = body_start
         self.hidden_layer_sizes = hidden_layer_sizes
         self.conv_channels = conv_channels
         self.kernel_size = kernel_size
@@ -270,6 +272,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         decoder=None,
         pretraining="joint",
         linear_path="auto",
+        body_start="auto",
         hidden_layer_sizes="auto",
         conv_channels=(32, 64),
         kernel_size=3,
@@ -319,6 +322,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             decoder=decoder,
             pretraining=pretraining,
             linear_path=linear_path,
+            body_start=body_start,
             hidden_layer_sizes=hidden_layer_sizes,
             conv_channels=conv_channels,
             kernel_size=kernel_size,

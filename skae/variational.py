@@ -21,8 +21,8 @@ from .modules import VAE, BernoulliLikelihood, GaussianLikelihood
 SCORE_SEED = 0
 
 # AutoencoderTransformer's parameters that act on a deterministic code.
-_NOT_OFFERED = ("pretraining", "linear_path", "tied_weights", "sparsity", "sparsity_weight",
-                "sparsity_target", "contractive_weight")
+_NOT_OFFERED = ("pretraining", "linear_path", "body_start", "tied_weights", "sparsity",
+                "sparsity_weight", "sparsity_target", "contractive_weight")
 _ARCHITECTURE = without(ARCHITECTURE_PARAMS, "n_components", "loss", *_NOT_OFFERED)
 
 _VARIATIONAL_PARAMS = """\
@@ -139,6 +139,7 @@ class VariationalAutoencoder(BaseAutoencoder):
     # the shared code reads them, so they are fixed here instead of being parameters.
     pretraining = "joint"
     linear_path = False
+    body_start = "gate"
     tied_weights = False
     sparsity = None
     sparsity_weight = 0.0

@@ -20,6 +20,12 @@ def _standardised(name):
     return scaler.transform(X_train), scaler.transform(X_test)
 
 
+def _body_learned(path):
+    """Whether a LinearPath's body adds anything: training moved it off its muted start."""
+    output = path.body.output_layer
+    return path.gate.item() != 0 and output.weight.abs().sum().item() > 0
+
+
 def _pca_error(X_train, X_test, n_components):
     pca = PCA(n_components).fit(X_train)
     return np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
@@ -56,7 +62,7 @@ def test_linear_path_wraps_the_body_and_learns(digits):
     assert isinstance(ae.encoder_, LinearPath) and isinstance(ae.decoder_, LinearPath)
     assert isinstance(ae.encoder_.body, DenseEncoder)
     assert isinstance(ae.decoder_.body, DenseDecoder)
-    assert ae.encoder_.gate.item() != 0
+    assert _body_learned(ae.encoder_) and _body_learned(ae.decoder_)
     assert -ae.score(X) < _pca_error(X, X, 8)
 
 
@@ -105,6 +111,45 @@ def test_linear_path_module_starts_as_its_linear_map():
     assert torch.equal(path(X), path.linear(X.flatten(1)).reshape(2, 1, 4, 4))
 
 
+def test_zeroed_output_start_leaves_pca_where_the_gated_one_stays():
+    # breast_cancer, code 15 (d/2): behind gates at 0 the bodies never get going and
+    # early stopping restores PCA's solution; with zeroed output layers they learn.
+    X_train, X_test = _standardised("breast_cancer")
+    pca = _pca_error(X_train, X_test, 15)
+    fits = {start: AutoencoderTransformer(15, body_start=start, max_epochs=30,
+                                          random_state=0).fit(X_train)
+            for start in ("gate", "zero_output")}
+    assert fits["gate"].encoder_.gate.item() == 0
+    assert -fits["gate"].score(X_test) == pytest.approx(pca, rel=1e-4)
+    assert -fits["zero_output"].score(X_test) < 0.8 * pca
+
+
+@pytest.mark.parametrize("params, expected", [
+    (dict(), "zero_output"), (dict(body_start="gate"), "gate"),
+    (dict(tied_weights=True), "tied"),
+])
+def test_body_start_auto_zeroes_untied_dense_output_layers(digits, params, expected):
+    # No epoch can improve on the start by tol: the start is restored.
+    ae = AutoencoderTransformer(4, max_epochs=2, n_iter_no_change=1, tol=1e6,
+                                early_stopping=True, random_state=0, **params).fit(digits[0])
+    X = torch.as_tensor(digits[0][:5], dtype=torch.float32)
+    for path in (ae.encoder_, ae.decoder_):
+        # Either way the module starts as its linear path alone: PCA.
+        inputs = X if path is ae.encoder_ else ae.encoder_(X)
+        torch.testing.assert_close(path(inputs), path.linear(inputs))
+    zeroed = ae.encoder_.gate.item() == 1 and not ae.encoder_.body.output_layer.weight.any()
+    assert zeroed == (expected != "gate")
+    # A tied decoder's output layer is the encoder's first layer: it stays gated.
+    assert (ae.decoder_.gate.item() == 1) == (expected == "zero_output")
+
+
+def test_zero_output_needs_an_output_layer():
+    path = LinearPath(torch.nn.Conv2d(1, 1, 3, padding=1), 16, 16)
+    with pytest.raises(ValueError, match="no output_layer to zero.*'gate' or 'auto'"):
+        path.mute_body("zero_output")
+    assert path.mute_body("auto") == "gate"
+
+
 @pytest.mark.parametrize("n_features, n_components, expected", [
     (784, 32, (512, 256)), (784, 8, (512, 256)), (64, 32, (64, 64)), (64, 2, (64, 32)),
     (4, 2, (32, 16)), (3000, 300, (512, 512)),
@@ -134,7 +179,7 @@ def test_denoiser_is_held_to_its_own_task_on_held_out_rows(digits01):
                                n_iter_no_change=5, early_stopping=True, random_state=0).fit(X)
     # Judged on clean rows, masking makes it worse than its start (PCA) for many epochs and
     # early stopping would hand back PCA; judged on corrupted held-out rows it learns.
-    assert dae.encoder_.gate.item() != 0
+    assert _body_learned(dae.encoder_)
     assert dae.n_iter_ == 12
     scores = dae.validation_scores_
     assert scores[-1] > scores[0]

@@ -34,11 +34,11 @@ class TopK(nn.Module):
 class LinearPath(nn.Module):
     """A body beside a linear map of its flattened input: ``linear(X) + gate * body(X)``.
 
-    The gate is one learned scalar that starts at 0, so the module starts as its linear
-    path alone and the body learns what the linear map misses (a residual branch that starts
-    switched off). An autoencoder whose encoder and decoder are both wrapped so, with the
-    linear paths set to PCA's solution (:meth:`Autoencoder.start_at`), starts training
-    where PCA ends.
+    The body starts muted, so the module starts as its linear path alone and the body
+    learns what the linear map misses (a residual branch that starts switched off). An
+    autoencoder whose encoder and decoder are both wrapped so, with the linear paths set
+    to PCA's solution (:meth:`Autoencoder.start_at`), starts training where PCA ends.
+    :meth:`mute_body` chooses how the body is muted.
 
     Parameters
     ----------
@@ -51,6 +51,8 @@ class LinearPath(nn.Module):
 
     Attributes
     ----------
+    gate : torch.nn.Parameter
+        The learned scalar weight of the body's output; it starts at 0.
     layers : torch.nn.Sequential
         The body's ``layers`` (for ``freeze_encoder=<int>``); the linear path and the
         gate stay trainable.
@@ -63,6 +65,10 @@ class LinearPath(nn.Module):
     >>> X = torch.randn(3, 6)
     >>> torch.equal(encoder(X), encoder.linear(X))
     True
+    >>> encoder.mute_body("zero_output")
+    'zero_output'
+    >>> torch.equal(encoder(X), encoder.linear(X)), encoder.gate.item()
+    (True, 1.0)
     """
 
     def __init__(self, body, in_features, out_features):
@@ -74,6 +80,42 @@ class LinearPath(nn.Module):
     @property
     def layers(self):
         return getattr(self.body, "layers", None)
+
+    @torch.no_grad()
+    def mute_body(self, how="auto"):
+        """Make the body add nothing to the output, for now.
+
+        Parameters
+        ----------
+        how : {'auto', 'gate', 'zero_output'}, default='auto'
+            'gate': the gate at 0, the body's weights as they are. Until the gate opens
+            the body gets no gradient, and the gate's own gradient is the loss's
+            correlation with the body's random output, which can be near 0 (the module
+            may then never leave its linear path). 'zero_output': the body's
+            ``output_layer`` zeroed and the gate at 1; that layer learns from the first
+            step, and the layers before it once it has. 'auto': 'zero_output' when the
+            body has an ``output_layer`` (the dense bodies, unless tied), else 'gate'.
+
+        Returns
+        -------
+        how : {'gate', 'zero_output'}
+            What was done.
+        """
+        output = getattr(self.body, "output_layer", None)
+        if how == "auto":
+            how = "gate" if output is None else "zero_output"
+        if how == "gate":
+            self.gate.zero_()
+            return how
+        if output is None:
+            raise ValueError(
+                f"{type(self.body).__name__} has no output_layer to zero (the dense bodies "
+                "have one unless tied): mute it with 'gate' or 'auto' instead.")
+        output.weight.zero_()
+        if output.bias is not None:
+            output.bias.zero_()
+        self.gate.fill_(1.0)
+        return how
 
     def forward(self, X):
         out = self.body(X)

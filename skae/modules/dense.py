@@ -77,6 +77,8 @@ class DenseEncoder(nn.Module):
     linears : list of torch.nn.Linear
         The linear layers in order, the last one producing the code; a tied decoder
         reuses them.
+    output_layer : torch.nn.Linear
+        The last of them (see :meth:`skae.modules.LinearPath.mute_body`).
 
     Examples
     --------
@@ -101,6 +103,10 @@ class DenseEncoder(nn.Module):
     @property
     def linears(self):
         return [block[0] for block in self.layers]
+
+    @property
+    def output_layer(self):
+        return self.layers[-1][0]
 
     def forward(self, X):
         return self.layers(X)
@@ -163,6 +169,12 @@ class DenseDecoder(nn.Module):
         When given, every decoder layer applies the transposed weight of the matching
         encoder layer (tied weights) and only learns its bias.
 
+    Attributes
+    ----------
+    output_layer : torch.nn.Linear or None
+        The last linear layer (see :meth:`skae.modules.LinearPath.mute_body`); None with
+        ``tied_to``, where it is the encoder's first layer transposed.
+
     Examples
     --------
     >>> import torch
@@ -183,6 +195,11 @@ class DenseDecoder(nn.Module):
         hidden = [_block(linear, activation, dropout, batch_norm) for linear in linears[:-1]]
         output = nn.Sequential(linears[-1], make_activation(output_activation))
         self.layers = nn.Sequential(*hidden, output)
+
+    @property
+    def output_layer(self):
+        layer = self.layers[-1][0]
+        return layer if isinstance(layer, nn.Linear) else None
 
     def forward(self, code):
         return self.layers(code)
