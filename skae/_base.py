@@ -53,7 +53,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         "body_start": [StrOptions({"auto", "gate", "zero_output"})],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"),
                                StrOptions({"auto"})],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "activation": [StrOptions({"auto", *ACTIVATIONS})],
         "output_activation": [StrOptions({"auto", *ACTIVATIONS})],
         "loss": [StrOptions(set(LOSSES))],
         "tied_weights": ["boolean"],
@@ -138,6 +138,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             return auto_hidden_layer_sizes(n_features, width)
         return positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
 
+    def _activation(self, body):
+        """``activation``, with 'auto' resolved for the built-in ``body``: 'gelu' for the
+        dense bodies, 'relu' for the others."""
+        if self.activation != "auto":
+            return self.activation
+        return "gelu" if body == "dense" else "relu"
+
     def _code_shape(self, n_features, sample_shape):
         """The shape of one code (see :func:`skae.modules.bodies.code_shape`)."""
         settings = dict(self.get_params(deep=False), conv_channels=tuple(self.conv_channels))
@@ -155,7 +162,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             body = BODIES[spec]
             settings = dict(self.get_params(deep=False),
                             hidden_layer_sizes=self._hidden_layer_sizes(n_features, width),
-                            conv_channels=tuple(self.conv_channels))
+                            conv_channels=tuple(self.conv_channels),
+                            activation=self._activation(spec))
             known = {**body.kwargs(settings, sample_shape, n_features),
                      "n_components": self._code_width(role, n_components), **built_in}
             return build_module(role, getattr(body, role), kwargs, known)

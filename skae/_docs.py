@@ -9,6 +9,15 @@ def without(block, *names):
     kept = [e.rstrip("\n") for e in entries if e.split(" :")[0].strip() not in names]
     return "\n\n".join(kept) + "\n"
 
+def with_entry(block, entry):
+    """``block`` (parameter descriptions) with ``entry`` in place of the one of its name."""
+    name = entry.split(" :")[0].strip()
+    entries = re.split(r"\n(?=    \S)", block.rstrip("\n"))
+    kept = [entry.rstrip("\n") if e.split(" :")[0].strip() == name else e.rstrip("\n")
+            for e in entries]
+    return "\n\n".join(kept) + "\n"
+
+
 ARCHITECTURE_PARAMS = """\
     n_components : int or None, default=2
         Size of the code. May exceed ``n_features`` (an overcomplete code), usually with a
@@ -120,11 +129,13 @@ None, default=None
     bidirectional : bool, default=False
         Whether the recurrent encoder and decoder read sequences in both directions.
 
-    activation : {'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', 'identity'}, \
-default='relu'
+    activation : {'auto', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', \
+'identity'}, default='auto'
         Activation of every hidden (dense or convolutional) layer of the built-in bodies.
-        With 'identity', no hidden layers and ``loss='mse'`` the autoencoder learns PCA's
-        subspace.
+        'auto': 'gelu' for the dense bodies (smooth; on mnist10k and scikit-learn's
+        bundled sets it reconstructed and denoised as well as 'relu' or better, see
+        BENCHMARKS.md), 'relu' for the convolutional ones. With 'identity', no hidden
+        layers and ``loss='mse'`` the autoencoder learns PCA's subspace.
 
     output_activation : {'auto', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', \
 'identity'}, default='auto'

@@ -13,7 +13,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
 from ._building import evaluating
-from ._docs import ARCHITECTURE_PARAMS, FITTED_ATTRIBUTES, MODULE_KWARGS, TRAINING_PARAMS, without
+from ._docs import (
+    ARCHITECTURE_PARAMS,
+    FITTED_ATTRIBUTES,
+    MODULE_KWARGS,
+    TRAINING_PARAMS,
+    with_entry,
+    without,
+)
 from ._net import VariationalNet
 from .modules import VAE, BernoulliLikelihood, GaussianLikelihood
 
@@ -23,7 +30,15 @@ SCORE_SEED = 0
 # AutoencoderTransformer's parameters that act on a deterministic code.
 _NOT_OFFERED = ("pretraining", "linear_path", "body_start", "tied_weights", "sparsity",
                 "sparsity_weight", "sparsity_target", "contractive_weight")
-_ARCHITECTURE = without(ARCHITECTURE_PARAMS, "n_components", "loss", *_NOT_OFFERED)
+_ARCHITECTURE = with_entry(without(ARCHITECTURE_PARAMS, "n_components", "loss", *_NOT_OFFERED),
+                           """\
+    activation : {'auto', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', \
+'identity'}, default='relu'
+        Activation of every hidden (dense or convolutional) layer of the built-in bodies.
+        'auto' picks as :class:`AutoencoderTransformer` does ('gelu' for the dense bodies,
+        'relu' for the convolutional ones); the default stays 'relu', with which this
+        estimator was measured.
+""")
 
 _VARIATIONAL_PARAMS = """\
     loss : {'mse', 'bce'}, default='mse'

@@ -227,3 +227,16 @@ def test_conv_denoising_and_classifier_on_cuda(digits01):
     assert clf.predict_proba(X).shape == (1797, 10)
     loaded = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-5)
+
+
+@pytest.mark.parametrize("params, expected, absent", [
+    (dict(max_epochs=1, random_state=0), torch.nn.GELU, torch.nn.ReLU),
+    (dict(image_shape=(1, 8, 8), **CONV), torch.nn.ReLU, torch.nn.GELU),
+    (dict(activation="relu", max_epochs=1, random_state=0), torch.nn.ReLU, torch.nn.GELU),
+])
+def test_auto_activation_is_gelu_for_dense_bodies_and_relu_for_conv(params, expected, absent):
+    X = images((1, 8, 8)).reshape(40, -1)
+    ae = AutoencoderTransformer(4, **params).fit(X)
+    kinds = {type(m) for m in ae.net_.module_.modules()}
+    assert expected in kinds and absent not in kinds
+    assert ae.activation == params.get("activation", "auto")
