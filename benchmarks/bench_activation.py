@@ -10,14 +10,11 @@ as in ``bench_defaults.py``. Ratios are to 'relu'.
     OMP_NUM_THREADS=1 python benchmarks/bench_activation.py [--mnist PATH] [--only NAME ...]
 """
 
-import argparse
-import warnings
-
 import numpy as np
-from bench_auto_hidden import bundled
+from bench_auto_hidden import bundled, bundled_sets_args, mse
 from bench_defaults import TASKS, make, score
 from bench_denoising import NOISES
-from mnist import MNIST, load_split
+from mnist import load_split
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.decomposition import PCA
 
@@ -26,21 +23,13 @@ from skae import AutoencoderTransformer
 ACTIVATIONS = ("relu", "elu", "gelu")
 
 
-def mse(model, X):
-    return float(np.mean((model.inverse_transform(model.transform(X)) - X) ** 2))
-
-
 def row(name, code, pca, errors):
     cells = " | ".join(f"{e:.5f} ({e / errors[0]:.2f}x)" for e in errors)
     print(f"| {name} | {code} | {pca:.5f} | {cells} |", flush=True)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mnist", default=MNIST)
-    parser.add_argument("--only", nargs="+", help="datasets to run (default: all)")
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore")
+    args = bundled_sets_args(__doc__)
     print("| data | code or task | PCA | " + " | ".join(ACTIVATIONS) + " |")
     print("|---|---|---:|" + "---:|" * len(ACTIVATIONS))
     for name, loader in [("digits", load_digits), ("breast_cancer", load_breast_cancer),
