@@ -9,6 +9,7 @@ def without(block, *names):
     kept = [e.rstrip("\n") for e in entries if e.split(" :")[0].strip() not in names]
     return "\n\n".join(kept) + "\n"
 
+
 def with_entry(block, entry):
     """``block`` (parameter descriptions) with ``entry`` in place of the one of its name."""
     name = entry.split(" :")[0].strip()
@@ -189,10 +190,11 @@ CLASSIFIER_PARAMS = """\
         Configures step (a). It is cloned and fitted on all rows of ``X``, unless it is
         already fitted and ``refit_autoencoder=False``: then its encoder is reused as is
         (transfer learning from a model trained elsewhere). None means
-        ``DenoisingAutoencoder(n_components=32, body_start='gate')`` on this classifier's
-        ``device``: masking noise and the 'auto' sizes and schedule, its bodies started
-        behind closed gates (on mnist10k that classified better than the autoencoders'
-        default zeroed output layers). When its ``random_state`` is
+        ``DenoisingAutoencoder(n_components=32, body_start='gate', activation='relu')``
+        on this classifier's ``device``: masking noise and the 'auto' sizes and
+        schedule, its bodies started behind closed gates (on mnist10k that classified
+        better than the autoencoders' default zeroed output layers) and with ReLU, the
+        configuration the classifier was measured with. When its ``random_state`` is
         None, it is seeded from this classifier's ``random_state``. Its ``encoder`` decides
         the input the classifier takes: e.g. with ``encoder='conv'`` it classifies images
         (4-D arrays or flat rows with ``image_shape``), with 'lstm' or 'gru' sequences.

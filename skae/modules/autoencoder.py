@@ -52,7 +52,8 @@ class LinearPath(nn.Module):
     Attributes
     ----------
     gate : torch.nn.Parameter
-        The learned scalar weight of the body's output; it starts at 0.
+        The learned scalar weight of the body's output; 0 at first (1 once
+        :meth:`mute_body` has zeroed the body's output layer instead).
     layers : torch.nn.Sequential
         The body's ``layers`` (for ``freeze_encoder=<int>``); the linear path and the
         gate stay trainable.
@@ -110,7 +111,8 @@ class LinearPath(nn.Module):
         if output is None:
             raise ValueError(
                 f"{type(self.body).__name__} has no output_layer to zero (the dense bodies "
-                "have one unless tied): mute it with 'gate' or 'auto' instead.")
+                "have one unless tied): mute it with 'gate' or 'auto' instead "
+                "(body_start= in the estimators).")
         output.weight.zero_()
         if output.bias is not None:
             output.bias.zero_()
