@@ -50,7 +50,9 @@ def build_parser():
                        help="labeled training rows the classifiers get (default: 100)")
     model.add_argument("--n-clusters", type=_positive, default=None,
                        help="KMeans clusters (default: the number of classes, else 8)")
-    model.add_argument("--max-epochs", type=_positive, default=100)
+    model.add_argument("--max-epochs", type=_positive, default=100,
+                       help="most training epochs of every network (early stopping usually "
+                            "ends sooner)")
     model.add_argument("--cv", type=_positive, default=3, help="folds of every grid search")
     model.add_argument("--device", default="cpu", help="torch device: cpu, cuda, mps, auto")
     model.add_argument("--random-state", type=int, default=0)

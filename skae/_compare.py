@@ -3,8 +3,9 @@
 PCA, :class:`~skae.AutoencoderTransformer` and :class:`~skae.DenoisingAutoencoder` are
 ranked by the test reconstruction error on one scale; KMeans runs on the raw features and
 on the PCA and autoencoder codes; with labels, :class:`~skae.PretrainedAEClassifier`
-(fine-tuning the autoencoder's encoder on a few labeled rows) meets ``LogisticRegression``
-on the PCA codes of the same rows. Every unsupervised method sees all training rows.
+(fine-tuning the autoencoder's encoder on a few labeled rows, the others marked
+unlabeled) meets ``LogisticRegression`` on the PCA codes of the labeled rows. Every
+unsupervised method sees all training rows.
 """
 
 import time
@@ -184,24 +185,38 @@ class Workbench:
     def fit_classifier(self):
         """Fine-tune the best autoencoder's encoder; it was pretrained on every train row.
 
-        The autoencoder is frozen as an estimator (not its weights, which ``freeze_encoder``
-        governs) so that the grid's clones reuse it instead of pretraining again.
+        The classifier reads every training row, those beyond the labeled ones marked
+        ``-1``: its semi-supervised fine-tuning learns from them too, and the grid's folds
+        score it on their labeled rows. The autoencoder is frozen as an estimator (not its
+        weights, which ``freeze_encoder`` governs) so that the grid's clones reuse it
+        instead of pretraining again. Fine-tuning holds no rows out to stop early on, so
+        it runs the classifier's own 'auto' number of epochs, at most ``max_epochs``.
         """
         autoencoder = FrozenEstimator(self.searches["AutoencoderTransformer"].best_estimator_)
-        classifier = PretrainedAEClassifier(autoencoder, lr=3e-3, max_epochs=self.max_epochs,
-                                            device=self.device, random_state=self.random_state)
+        classifier = PretrainedAEClassifier(autoencoder, device=self.device,
+                                            random_state=self.random_state)
+        auto_epochs = classifier._schedule(len(self.X_train))["max_epochs"]
+        classifier.set_params(max_epochs=min(auto_epochs, self.max_epochs))
         self._fit_few_labels("PretrainedAEClassifier", classifier,
-                             {"freeze_encoder": [True, False]}, lambda Z: Z)
+                             {"freeze_encoder": [False, True]}, lambda Z: Z,
+                             unlabeled_rows=True)
 
-    def _fit_few_labels(self, name, estimator, grid, transform):
+    def _fit_few_labels(self, name, estimator, grid, transform, unlabeled_rows=False):
+        """Search ``grid`` on the transformed labeled training rows (and, with
+        ``unlabeled_rows``, every other training row, marked ``-1``); score the test rows."""
         rows = self.labeled_rows()
-        y = self.y_train[rows]
-        cv = min(self.cv, np.unique(y, return_counts=True)[1].min())
+        if unlabeled_rows:
+            # Object labels hold -1 beside strings ('<U1' would cut it to '-').
+            X, y = self.X_train, self.y_train.astype(
+                object if self.y_train.dtype.kind in "OSU" else self.y_train.dtype)
+            y[np.setdiff1d(np.arange(len(y)), rows)] = -1
+        else:
+            X, y = self.X_train[rows], self.y_train[rows]
+        cv = min(self.cv, np.unique(self.y_train[rows], return_counts=True)[1].min())
         if cv < 2:
             raise InputError(f"--labels {self.n_labels} leaves a class with a single labeled "
                              "row; pass more labels so that every class has at least two.")
-        search = self._search(estimator, grid, inputs=transform(self.X_train[rows]), y=y,
-                              cv=cv)
+        search = self._search(estimator, grid, inputs=transform(X), y=y, cv=cv)
         row = self._row(name, search, self.n_components)
         predictions = search.predict(transform(self.X_test[self.labeled_test]))
         row["test accuracy"] = accuracy_score(self.y_test[self.labeled_test], predictions)

@@ -89,8 +89,9 @@ def _results(workbench, command):
              f"on the training rows; networks trained for at most {summary['max_epochs']} "
              "epochs"]
     if summary["n_labeled"]:
-        facts.append(f"classifiers fine-tuned on {summary['n_labeled']} labeled training rows;"
-                     " the autoencoder was pretrained on all training rows")
+        facts.append(f"classifiers fine-tuned on {summary['n_labeled']} labeled training rows"
+                     " (PretrainedAEClassifier reads the others as unlabeled); the "
+                     "autoencoder was pretrained on all training rows")
     facts.append(f"skae {__version__}, random_state={summary['random_state']}, {stamp}"
                  + (f": <code>{html.escape(command)}</code>" if command else ""))
     table = workbench.table().to_html(index=False, na_rep="–", float_format="{:.4g}".format,

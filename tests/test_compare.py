@@ -128,3 +128,31 @@ def test_a_workbench_autoencoder_is_an_ordinary_estimator(iris_run):
     best = iris_run.best("AutoencoderTransformer")
     assert isinstance(best, AutoencoderTransformer)
     assert best.transform(iris_run.X_test).shape == (len(iris_run.X_test), 2)
+
+
+def test_the_classifier_reads_the_unlabeled_rows_too(monkeypatch):
+    """Semi-supervised fine-tuning gets every training row, the unlabeled marked -1, even
+    for string labels; the logistic regression gets the labeled rows only."""
+    iris = load_dataset("iris")
+    names = np.array(["setosa", "versicolor", "virginica"])[iris.y]  # dtype '<U10'
+    workbench = Workbench(Dataset("iris", iris.X, names, iris.feature_names), n_labels=30,
+                          **FAST)
+    seen, search = {}, workbench._search
+
+    def spy(estimator, grid, inputs=None, y=None, **kwargs):
+        seen[type(estimator).__name__] = inputs, y
+        return search(estimator, grid, inputs=inputs, y=y, **kwargs)
+
+    monkeypatch.setattr(workbench, "_search", spy)
+    workbench.split()
+    workbench.fit_pca()
+    workbench.fit_autoencoder()
+    workbench.fit_logistic()
+    workbench.fit_classifier()
+    X, y = seen["PretrainedAEClassifier"]
+    assert len(X) == len(workbench.X_train) and (y == -1).sum() == len(X) - 30
+    assert set(y[y != -1]) == set(names)
+    assert len(seen["LogisticRegression"][0]) == 30
+    assert workbench.best("PretrainedAEClassifier").max_epochs == 2
+    assert 0 <= workbench.table().set_index("method").loc[
+        "PretrainedAEClassifier", "test accuracy"] <= 1
