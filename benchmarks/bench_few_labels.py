@@ -10,9 +10,14 @@ regression on the labeled ones. Test accuracy, mean over seeds with the spread (
 and the mean fit time.
 
     python benchmarks/bench_few_labels.py [--mnist PATH] [--seeds 0 1 2] [--only NAME ...]
+        [--classifier-params JSON] [--autoencoder-params JSON]
+
+The two JSON objects (e.g. '{"dropout": 0.3}', '{"activation": "gelu"}') change the default
+classifier's parameters and those of its default autoencoder, to measure a variant.
 """
 
 import argparse
+import json
 import time
 import warnings
 
@@ -26,6 +31,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
 from skae import DenoisingAutoencoder, PretrainedAEClassifier
+from skae._pretraining import DEFAULT_AUTOENCODER
 
 CODE_SIZE = 32
 
@@ -56,10 +62,15 @@ def tuned(seed):
         reconstruction_weight=0.0, random_state=seed)
 
 
-def methods(seed):
-    """name -> (estimator, whether it reads the unlabeled rows)."""
+def methods(seed, classifier_params=None, autoencoder_params=None):
+    """name -> (estimator, whether it reads the unlabeled rows); the params change the
+    default classifier and its default autoencoder."""
+    default = PretrainedAEClassifier(random_state=seed, **(classifier_params or {}))
+    if autoencoder_params:
+        default.set_params(autoencoder=DenoisingAutoencoder(
+            **{**DEFAULT_AUTOENCODER, **autoencoder_params}))
     return {
-        "PretrainedAEClassifier() (default)": (PretrainedAEClassifier(random_state=seed), True),
+        "PretrainedAEClassifier() (default)": (default, True),
         "PretrainedAEClassifier(conv DAE)": (PretrainedAEClassifier(
             DenoisingAutoencoder(CODE_SIZE, encoder="conv", image_shape=(1, 28, 28)),
             random_state=seed), True),
@@ -79,6 +90,8 @@ def main():
     parser.add_argument("--labels", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--only", nargs="+", help="run the methods whose name starts so")
+    parser.add_argument("--classifier-params", type=json.loads, default={})
+    parser.add_argument("--autoencoder-params", type=json.loads, default={})
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     X_train, X_test, y_train, y_test = load_split(args.mnist)
@@ -89,7 +102,8 @@ def main():
                                           stratify=y_train, random_state=seed)
             y_semi = np.full_like(y_train, -1)
             y_semi[labeled] = y_train[labeled]
-            for name, (model, semi) in methods(seed).items():
+            for name, (model, semi) in methods(seed, args.classifier_params,
+                                               args.autoencoder_params).items():
                 if args.only and not any(name.startswith(o) for o in args.only):
                     continue
                 start = time.perf_counter()

@@ -190,7 +190,8 @@ class Workbench:
         score it on their labeled rows. The autoencoder is frozen as an estimator (not its
         weights, which ``freeze_encoder`` governs) so that the grid's clones reuse it
         instead of pretraining again. Fine-tuning holds no rows out to stop early on, so
-        it runs the classifier's own 'auto' number of epochs, at most ``max_epochs``.
+        every fit runs the epochs that the classifier's 'auto' picks for all the training
+        rows (about 1,250 steps), or ``max_epochs`` if fewer.
         """
         autoencoder = FrozenEstimator(self.searches["AutoencoderTransformer"].best_estimator_)
         classifier = PretrainedAEClassifier(autoencoder, device=self.device,
