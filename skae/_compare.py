@@ -207,10 +207,11 @@ class Workbench:
         ``unlabeled_rows``, every other training row, marked ``-1``); score the test rows."""
         rows = self.labeled_rows()
         if unlabeled_rows:
-            # Object labels hold -1 beside strings ('<U1' would cut it to '-').
-            X, y = self.X_train, self.y_train.astype(
-                object if self.y_train.dtype.kind in "OSU" else self.y_train.dtype)
-            y[np.setdiff1d(np.arange(len(y)), rows)] = -1
+            # String labels are marked "-1" (an int among strings would stop the grid's
+            # folds from being stratified), in an object array ('<U1' would cut it short).
+            strings = isinstance(self.y_train[rows[0]], str)
+            X, y = self.X_train, self.y_train.astype(object if strings else self.y_train.dtype)
+            y[np.setdiff1d(np.arange(len(y)), rows)] = "-1" if strings else -1
         else:
             X, y = self.X_train[rows], self.y_train[rows]
         cv = min(self.cv, np.unique(self.y_train[rows], return_counts=True)[1].min())

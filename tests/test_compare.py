@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.model_selection import GridSearchCV
+from sklearn.utils.multiclass import type_of_target
 
 from skae import AutoencoderTransformer
 from skae._compare import Workbench, default_n_components
@@ -150,8 +151,9 @@ def test_the_classifier_reads_the_unlabeled_rows_too(monkeypatch):
     workbench.fit_logistic()
     workbench.fit_classifier()
     X, y = seen["PretrainedAEClassifier"]
-    assert len(X) == len(workbench.X_train) and (y == -1).sum() == len(X) - 30
-    assert set(y[y != -1]) == set(names)
+    assert len(X) == len(workbench.X_train) and (y == "-1").sum() == len(X) - 30
+    assert set(y[y != "-1"]) == set(names)
+    assert type_of_target(y) == "multiclass"  # so the grid's folds are stratified
     assert len(seen["LogisticRegression"][0]) == 30
     assert workbench.best("PretrainedAEClassifier").max_epochs == 2
     assert 0 <= workbench.table().set_index("method").loc[
