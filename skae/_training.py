@@ -414,7 +414,13 @@ class BaseNeuralEstimator(BaseEstimator):
         return net
 
     def _store_training(self, net):
-        """Keep ``net`` as ``net_``, with the learning curves of its whole history."""
+        """Keep ``net`` as ``net_``, with the learning curves of its whole history.
+
+        Its module is left in evaluation mode (skorch switches it back for each training
+        step), so that its parts called directly (``encoder_``, ``decoder_``) compute what
+        ``transform`` does: no dropout, batch norm from its running statistics.
+        """
+        net.module_.eval()
         self.net_ = net
         self.loss_curve_ = list(net.history[:, "train_loss"]) if len(net.history) else []
         scores = [-row["valid_loss"] for row in net.history if "valid_loss" in row]
