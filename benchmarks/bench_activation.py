@@ -28,10 +28,12 @@ def row(name, code, pca, errors):
     print(f"| {name} | {code} | {pca:.5f} | {cells} |", flush=True)
 
 
-def main():
-    args = bundled_sets_args(__doc__)
-    print("| data | code or task | PCA | " + " | ".join(ACTIVATIONS) + " |")
-    print("|---|---|---:|" + "---:|" * len(ACTIVATIONS))
+def compare(param, values, doc):
+    """Print the table of the module's docstring for ``param`` at ``values`` (ratios to
+    the first), every other parameter at its default."""
+    args = bundled_sets_args(doc)
+    print(f"| data | code or task | PCA | {param}=" + " | ".join(map(str, values)) + " |")
+    print("|---|---|---:|" + "---:|" * len(values))
     for name, loader in [("digits", load_digits), ("breast_cancer", load_breast_cancer),
                          ("wine", load_wine), ("diabetes", load_diabetes)]:
         if args.only and name not in args.only:
@@ -41,16 +43,20 @@ def main():
         for k in sorted({2, max(1, d // 8), d // 4, d // 2}):
             pca = np.mean([mse(PCA(k).fit(A), B) for A, B in splits])
             row(name, k, pca, [np.mean([
-                mse(AutoencoderTransformer(k, activation=a, random_state=seed).fit(A), B)
-                for seed, (A, B) in enumerate(splits)]) for a in ACTIVATIONS])
+                mse(AutoencoderTransformer(k, **{param: v}, random_state=seed).fit(A), B)
+                for seed, (A, B) in enumerate(splits)]) for v in values])
     if not args.only or "mnist10k" in args.only:
         X_train, X_test, _, _ = load_split(args.mnist)
         for task, (k, noise) in TASKS.items():
             X_noisy = None if noise is None else NOISES[noise](X_test, np.random.default_rng(0))
             pca = score(task, PCA(k, random_state=0).fit(X_train), X_test, X_noisy)
             row("mnist10k", task, pca, [
-                score(task, make(task, 0, activation=a).fit(X_train), X_test, X_noisy)
-                for a in ACTIVATIONS])
+                score(task, make(task, 0, **{param: v}).fit(X_train), X_test, X_noisy)
+                for v in values])
+
+
+def main():
+    compare("activation", ACTIVATIONS, __doc__)
 
 
 if __name__ == "__main__":

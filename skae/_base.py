@@ -32,6 +32,9 @@ from .modules.bodies import BODIES, build_module, check_autoencoder, code_shape,
 from .modules.dense import ACTIVATIONS
 
 LOSSES = {"mse": nn.MSELoss, "bce": nn.BCELoss}
+# dropout='auto' of the dense bodies (BENCHMARKS.md, issue 12: better held-out
+# reconstructions on mnist10k and the bundled datasets than 0 or 0.1).
+AUTO_DENSE_DROPOUT = 0.05
 MODULE = [StrOptions(set(BODIES)), nn.Module, type]
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralEstimator):
     """Autoencoder bodies, training and the transformer API.
@@ -57,7 +60,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         "output_activation": [StrOptions({"auto", *ACTIVATIONS})],
         "loss": [StrOptions(set(LOSSES))],
         "tied_weights": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "batch_norm": ["boolean"],
         "sparsity": [StrOptions({"l1", "kl", "topk"}), None],
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
@@ -145,6 +148,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             return self.activation
         return "gelu" if body == "dense" else "relu"
 
+    def _dropout(self, body):
+        """``dropout``, with 'auto' resolved for the built-in ``body``: 0.05 for the dense
+        bodies, 0 for the others."""
+        if self.dropout != "auto":
+            return self.dropout
+        return AUTO_DENSE_DROPOUT if body == "dense" else 0.0
+
     def _code_shape(self, n_features, sample_shape):
         """The shape of one code (see :func:`skae.modules.bodies.code_shape`)."""
         settings = dict(self.get_params(deep=False), conv_channels=tuple(self.conv_channels))
@@ -163,7 +173,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             settings = dict(self.get_params(deep=False),
                             hidden_layer_sizes=self._hidden_layer_sizes(n_features, width),
                             conv_channels=tuple(self.conv_channels),
-                            activation=self._activation(spec))
+                            activation=self._activation(spec), dropout=self._dropout(spec))
             known = {**body.kwargs(settings, sample_shape, n_features),
                      "n_components": self._code_width(role, n_components), **built_in}
             return build_module(role, getattr(body, role), kwargs, known)

@@ -151,9 +151,11 @@ None, default=None
         Whether each decoder layer uses the transposed weight of its encoder layer (only its
         bias is learnt), halving the number of weights. Dense body only.
 
-    dropout : float, default=0.0
+    dropout : float or 'auto', default='auto'
         Dropout probability after every hidden activation (between stacked recurrent
-        layers for 'lstm' and 'gru').
+        layers for 'lstm' and 'gru'). 'auto' means 0.05 for the dense bodies, which
+        reconstructed held-out rows better with it on mnist10k and the bundled datasets
+        (``benchmarks/bench_dropout.py``), and 0 for the others.
 
     batch_norm : bool, default=False
         Whether to put batch normalisation after every hidden linear or convolutional
@@ -190,11 +192,12 @@ CLASSIFIER_PARAMS = """\
         Configures step (a). It is cloned and fitted on all rows of ``X``, unless it is
         already fitted and ``refit_autoencoder=False``: then its encoder is reused as is
         (transfer learning from a model trained elsewhere). None means
-        ``DenoisingAutoencoder(n_components=32, body_start='gate', activation='relu')``
-        on this classifier's ``device``: masking noise and the 'auto' sizes and
-        schedule, its bodies started behind closed gates (on mnist10k that classified
-        better than the autoencoders' default zeroed output layers) and with ReLU, the
-        configuration the classifier was measured with. When its ``random_state`` is
+        ``DenoisingAutoencoder(n_components=32, body_start='gate', activation='relu',
+        dropout=0.0)`` on this classifier's ``device``: masking noise and the 'auto'
+        sizes and schedule, its bodies started behind closed gates and with ReLU (on
+        mnist10k both classified better than the autoencoders' defaults, zeroed output
+        layers and GELU) and without dropout, the configuration the classifier was
+        measured with. When its ``random_state`` is
         None, it is seeded from this classifier's ``random_state``. Its ``encoder`` decides
         the input the classifier takes: e.g. with ``encoder='conv'`` it classifies images
         (4-D arrays or flat rows with ``image_shape``), with 'lstm' or 'gru' sequences.

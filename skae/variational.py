@@ -39,6 +39,13 @@ _ARCHITECTURE = with_entry(without(ARCHITECTURE_PARAMS, "n_components", "loss", 
         'relu' for the convolutional ones); the default stays 'relu', with which this
         estimator was measured.
 """)
+_ARCHITECTURE = with_entry(_ARCHITECTURE, """\
+    dropout : float or 'auto', default=0.0
+        Dropout probability after every hidden activation (between stacked recurrent
+        layers for 'lstm' and 'gru'). 'auto' picks as :class:`AutoencoderTransformer`
+        does (0.05 for the dense bodies, 0 for the others); the default stays 0, with
+        which this estimator was measured.
+""")
 
 _VARIATIONAL_PARAMS = """\
     loss : {'mse', 'bce'}, default='mse'

@@ -240,3 +240,17 @@ def test_auto_activation_is_gelu_for_dense_bodies_and_relu_for_conv(params, expe
     kinds = {type(m) for m in ae.net_.module_.modules()}
     assert expected in kinds and absent not in kinds
     assert ae.activation == params.get("activation", "auto")
+
+
+@pytest.mark.parametrize("params, expected", [
+    (dict(max_epochs=1, random_state=0), 0.05),
+    (dict(image_shape=(1, 8, 8), **CONV), None),
+    (dict(dropout=0.2, max_epochs=1, random_state=0), 0.2),
+    (dict(dropout=0.0, max_epochs=1, random_state=0), None),
+])
+def test_auto_dropout_is_small_for_dense_bodies_and_none_for_conv(params, expected):
+    X = images((1, 8, 8)).reshape(40, -1)
+    ae = AutoencoderTransformer(4, **params).fit(X)
+    rates = {m.p for m in ae.net_.module_.modules() if isinstance(m, torch.nn.Dropout)}
+    assert rates == (set() if expected is None else {expected})
+    assert ae.dropout == params.get("dropout", "auto")

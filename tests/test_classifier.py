@@ -284,6 +284,7 @@ def test_default_autoencoder_and_seeding(few_labels):
     # Its bodies start behind closed gates, not with zeroed output layers (the
     # autoencoders' own default), which classified worse on mnist10k.
     assert clf.autoencoder_.body_start == "gate"
+    assert (clf.autoencoder_.activation, clf.autoencoder_.dropout) == ("relu", 0.0)
     assert abs(clf.net_.module_.encoder.gate.item()) < 0.5  # from 0, not from 1
     again = PretrainedAEClassifier(**params).fit(X[:200], y_few[:200])
     np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))

@@ -254,7 +254,8 @@ def test_every_built_in_body_is_one_registry_entry():
         shape = {1: None, 2: (5, 3), 3: (1, 8, 8)}[body.rank]
         settings = AutoencoderTransformer().get_params()
         # The estimator resolves its 'auto' settings before they reach a body.
-        settings.update(hidden_layer_sizes=(4,), conv_channels=(4,), activation="relu")
+        settings.update(hidden_layer_sizes=(4,), conv_channels=(4,), activation="relu",
+                        dropout=0.0)
         known = {**body.kwargs(settings, shape, 15 if shape is None else None),
                  "n_components": 2}
         encoder = build_module("encoder", body.encoder, {}, known)
