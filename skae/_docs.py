@@ -154,8 +154,9 @@ None, default=None
     dropout : float or 'auto', default='auto'
         Dropout probability after every hidden activation (between stacked recurrent
         layers for 'lstm' and 'gru'). 'auto' means 0.05 for the dense bodies, which
-        reconstructed held-out rows better with it on mnist10k and the bundled datasets
-        (``benchmarks/bench_dropout.py``), and 0 for the others.
+        reconstructed held-out rows 2 % to 11 % better with it on MNIST digits and about
+        as well on scikit-learn's bundled datasets (``benchmarks/bench_dropout.py``),
+        and 0 for the others.
 
     batch_norm : bool, default=False
         Whether to put batch normalisation after every hidden linear or convolutional
