@@ -141,19 +141,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             return auto_hidden_layer_sizes(n_features, width)
         return positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
 
-    def _activation(self, body):
-        """``activation``, with 'auto' resolved for the built-in ``body``: 'gelu' for the
-        dense bodies, 'relu' for the others."""
-        if self.activation != "auto":
-            return self.activation
-        return "gelu" if body == "dense" else "relu"
-
-    def _dropout(self, body):
-        """``dropout``, with 'auto' resolved for the built-in ``body``: 0.05 for the dense
-        bodies, 0 for the others."""
-        if self.dropout != "auto":
-            return self.dropout
-        return AUTO_DENSE_DROPOUT if body == "dense" else 0.0
+    def _auto_body_settings(self, body):
+        """``activation`` and ``dropout``, 'auto' resolved for the built-in ``body``: GELU
+        and dropout 0.05 for the dense bodies, ReLU and none for the others."""
+        dense = body == "dense"
+        auto = dict(activation="gelu" if dense else "relu",
+                    dropout=AUTO_DENSE_DROPOUT if dense else 0.0)
+        return {name: auto[name] if getattr(self, name) == "auto" else getattr(self, name)
+                for name in auto}
 
     def _code_shape(self, n_features, sample_shape):
         """The shape of one code (see :func:`skae.modules.bodies.code_shape`)."""
@@ -173,7 +168,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             settings = dict(self.get_params(deep=False),
                             hidden_layer_sizes=self._hidden_layer_sizes(n_features, width),
                             conv_channels=tuple(self.conv_channels),
-                            activation=self._activation(spec), dropout=self._dropout(spec))
+                            **self._auto_body_settings(spec))
             known = {**body.kwargs(settings, sample_shape, n_features),
                      "n_components": self._code_width(role, n_components), **built_in}
             return build_module(role, getattr(body, role), kwargs, known)
