@@ -84,12 +84,13 @@ def plain_skorch(module, X, epochs, batch_size, lr, device):
 
 
 def skae_estimator(params, X, epochs, batch_size, lr, device, **options):
-    # The network the loops train, on every row: the ReLU network (skae's dense
-    # default is GELU), no PCA-initialised linear path beside it and no held-out rows.
+    # The network the loops train, on every row: the ReLU network without dropout
+    # (skae's dense default is GELU with dropout 0.05), no PCA-initialised linear path
+    # beside it and no held-out rows.
     AutoencoderTransformer(
         **params, lr=lr, max_epochs=epochs, batch_size=batch_size, device=device,
         n_iter_no_change=epochs + 1, early_stopping=False, linear_path=False, random_state=0,
-        activation="relu", **options,
+        activation="relu", dropout=0.0, **options,
     ).fit(X)
 
 

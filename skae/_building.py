@@ -27,10 +27,13 @@ def positive_ints(name, value):
 
 
 def auto_hidden_layer_sizes(n_features, n_components):
-    """``hidden_layer_sizes='auto'``: two layers, the first the power of two at or above
-    ``n_features`` (within 32 to 512), the second half as wide but at least twice
-    ``n_components`` (and no wider than the first)."""
+    """``hidden_layer_sizes='auto'``: the first layer is the power of two at or above
+    ``n_features`` (within 32 to 512). A code of at most a 16th of the features gets a
+    second layer, half as wide but at least twice ``n_components`` (and no wider than the
+    first); a wider code, which compresses less, gets the first layer alone."""
     first = int(np.clip(2 ** np.ceil(np.log2(n_features)), 32, 512))
+    if n_features < 16 * n_components:
+        return (first,)
     return first, min(first, max(first // 2, 2 * n_components))
 
 

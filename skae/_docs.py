@@ -83,10 +83,12 @@ None, default=None
     hidden_layer_sizes : int, tuple of int or 'auto', default='auto'
         Widths of the encoder's hidden layers, from the input towards the code. The decoder
         mirrors them (the symmetric "sandwich" of a stacked autoencoder). ``()`` gives a
-        single-layer encoder and decoder. 'auto' gives two layers: the power of two at or
-        above ``n_features`` (between 32 and 512), then half of it but at least twice
-        ``n_components`` (e.g. (512, 256) for 784 pixels, (64, 32) for 64). Used by the
-        dense body.
+        single-layer encoder and decoder. 'auto' starts with the power of two at or above
+        ``n_features`` (between 32 and 512). A code of at most a 16th of the features
+        adds a second layer, half as wide but at least twice ``n_components``: (512, 256)
+        for 784 pixels and codes up to 49, (64, 32) for 64 features and codes up to 4. A
+        wider code compresses less and gets the first layer alone: (512,) for 784 pixels
+        and a code of 64. Used by the dense body.
 
     conv_channels : tuple of int, default=(32, 64)
         Output channels of the encoder's convolutions (the conv body); each halves

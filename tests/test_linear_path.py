@@ -151,8 +151,9 @@ def test_zero_output_needs_an_output_layer():
 
 
 @pytest.mark.parametrize("n_features, n_components, expected", [
-    (784, 32, (512, 256)), (784, 8, (512, 256)), (64, 32, (64, 64)), (64, 2, (64, 32)),
-    (4, 2, (32, 16)), (3000, 300, (512, 512)),
+    (784, 32, (512, 256)), (784, 8, (512, 256)), (784, 64, (512,)), (64, 32, (64,)),
+    (64, 2, (64, 32)), (64, 4, (64, 32)), (64, 5, (64,)), (4, 2, (32,)), (3000, 300, (512,)),
+    (8192, 300, (512, 512)),
 ])
 def test_auto_hidden_layer_sizes(n_features, n_components, expected):
     assert auto_hidden_layer_sizes(n_features, n_components) == expected
