@@ -253,11 +253,14 @@ default='relu'
     pseudo_label_weight : float, default=1.0
         Weight of the unlabeled rows' pseudo-labels during fine-tuning. Before step (c),
         the labels are spread from the labeled rows to all others over a 10-nearest-
-        neighbour graph of the pretrained codes (L2-normalised;
-        :class:`~sklearn.semi_supervised.LabelSpreading`, as in Iscen et al., "Label
-        Propagation for Deep Semi-supervised Learning", CVPR 2019), and a row's label
-        distribution is the mean of its neighbours' spread ones (the rule
-        ``LabelSpreading`` predicts new rows with). Each unlabeled row then adds its
+        neighbour graph of the codes (:class:`~sklearn.semi_supervised.LabelSpreading`, as
+        in Iscen et al., "Label Propagation for Deep Semi-supervised Learning", CVPR
+        2019), and a row's label distribution is the mean of its neighbours' spread ones
+        (the rule ``LabelSpreading`` predicts new rows with). The codes are the pretrained
+        encoder's beside those of a copy of it fine-tuned plainly on the labeled rows
+        alone (a quick fit with the classifier's settings, without its ``callbacks``),
+        each L2-normalised: the first carry the structure of all rows, the second what
+        the labels say matters. Each unlabeled row then adds its
         pseudo-label's cross-entropy, weighted by this times the label's certainty (1
         minus its distribution's entropy over ``log(n_classes)``).
         ``partial_fit`` draws no pseudo-labels.

@@ -54,6 +54,12 @@ def first_classes(y, labeled, classes, partial, estimator):
     return classes
 
 
+def unit_rows(X):
+    """``X`` with every non-zero row scaled to unit L2 norm (zero rows stay zero)."""
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1)
+
+
 def propagated_labels(codes, targets, n_classes, n_neighbors=10, alpha=0.2):
     """Pseudo-labels of every row by label spreading over a kNN graph of ``codes``.
 
@@ -81,8 +87,7 @@ def propagated_labels(codes, targets, n_classes, n_neighbors=10, alpha=0.2):
     certainty : ndarray of shape (n_samples,)
         ``1 - entropy / log(n_classes)`` of every row's label distribution, in [0, 1].
     """
-    norms = np.linalg.norm(codes, axis=1, keepdims=True)
-    codes = codes / np.where(norms > 0, norms, 1)
+    codes = unit_rows(codes)
     n_neighbors = min(n_neighbors, len(codes) - 1)
     spreading = LabelSpreading(kernel="knn", n_neighbors=n_neighbors, alpha=alpha, max_iter=100)
     # A class absent from the labeled rows (partial_fit's classes) gets no column.

@@ -10,6 +10,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
+    clone,
 )
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import _safe_indexing
@@ -26,7 +27,13 @@ from ._base import BaseAutoencoder
 from ._building import code_transform, evaluating, positive_ints
 from ._data import SemiSupervisedBatches
 from ._docs import CLASSIFIER_ATTRIBUTES, CLASSIFIER_PARAMS, TRAINING_PARAMS
-from ._labels import check_known, first_classes, propagated_labels, unlabeled_mask
+from ._labels import (
+    check_known,
+    first_classes,
+    propagated_labels,
+    unit_rows,
+    unlabeled_mask,
+)
 from ._net import SemiSupervisedNet
 from ._pretraining import check_same_features, pretrain
 from ._training import BaseNeuralEstimator, rolled_back_on_error
@@ -51,7 +58,8 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
     stays on as an auxiliary head, ``reconstruction_weight``) plus the agreement of the
     predictions on corrupted rows with the confident predictions on clean ones
     (``consistency_weight``) plus the cross-entropy of the unlabeled rows' pseudo-labels,
-    spread from the labeled rows over a nearest-neighbour graph of the pretrained codes and
+    spread from the labeled rows over a nearest-neighbour graph of the codes (those of the
+    pretrained encoder beside those of a copy fine-tuned on the labeled rows alone) and
     weighted by their certainty (``pseudo_label_weight``). With all three weights at 0,
     step (c) is plain fine-tuning on the labeled rows with the cross-entropy loss.
 
@@ -257,8 +265,8 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
             targets[labeled] = np.searchsorted(classes, y[labeled])
             semi = self._semi_supervised()
             if semi and self.pseudo_label_weight and not partial and not labeled.all():
-                targets = self._with_pseudo_labels(autoencoder.transform(X_in), targets,
-                                                   len(classes))
+                codes = self._spreading_codes(autoencoder, X_in, y, labeled)
+                targets = self._with_pseudo_labels(codes, targets, len(classes))
             net = self._train_net(
                 SemiSupervisedNet, lambda: self._build_module(autoencoder, len(classes)),
                 *((X, targets) if semi else (X[labeled], targets[labeled])),
@@ -291,10 +299,22 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         return bool(self.reconstruction_weight or self.consistency_weight
                     or self.pseudo_label_weight)
 
+    def _spreading_codes(self, autoencoder, X, y, labeled):
+        """The codes the pseudo-labels spread over: those of the pretrained encoder beside
+        those of an encoder fine-tuned plainly on the labeled rows alone, each set
+        L2-normalised (so that a pair's cosine similarity is the mean of its two)."""
+        plain = clone(self).set_params(
+            autoencoder=FrozenEstimator(autoencoder), reconstruction_weight=0.0,
+            consistency_weight=0.0, pseudo_label_weight=0.0, freeze_encoder=False,
+            callbacks=None, warm_start=False)
+        rows = np.flatnonzero(labeled)
+        plain.fit(_safe_indexing(X, rows), y[rows])
+        return np.hstack([unit_rows(autoencoder.transform(X)), unit_rows(plain.transform(X))])
+
     def _with_pseudo_labels(self, codes, targets, n_classes):
         """``targets`` with two more columns: every unlabeled row's pseudo-label from label
-        spreading over the pretrained codes, and its weight (``pseudo_label_weight``
-        times the label's certainty)."""
+        spreading over ``codes``, and its weight (``pseudo_label_weight`` times the
+        label's certainty)."""
         pseudo, certainty = propagated_labels(codes, targets, n_classes)
         weight = np.where(targets < 0, self.pseudo_label_weight * certainty, 0.0)
         return np.column_stack([targets, pseudo, weight]).astype(np.float32)

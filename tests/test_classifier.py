@@ -15,9 +15,10 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading
+from skorch.callbacks import Callback
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
-from skae._labels import propagated_labels, unlabeled_mask
+from skae._labels import propagated_labels, unit_rows, unlabeled_mask
 
 from .conftest import FAST, FAST_CLASSIFIER
 
@@ -435,6 +436,38 @@ def test_pseudo_labels_weigh_in_training_only(few_labels):
     assert net.get_loss(logits, targets, training=False).item() == pytest.approx(ce)
     expected = ce + (1.0 + 0.5) * ce / 4
     assert net.get_loss(logits, targets, training=True).item() == pytest.approx(expected)
+
+
+def test_pseudo_labels_spread_over_the_pretrained_and_the_plainly_fine_tuned_codes(
+        few_labels, monkeypatch):
+    X, y, y_few = few_labels
+    seen = []
+
+    def spy(codes, targets, n_classes):
+        seen.append((codes, targets))
+        return propagated_labels(codes, targets, n_classes)
+
+    class Starts(Callback):
+        count = 0
+
+        def on_train_begin(self, net, **kwargs):
+            Starts.count += 1
+
+    monkeypatch.setattr("skae.classifier.propagated_labels", spy)
+    clf = PretrainedAEClassifier(AE, callbacks=[("starts", Starts())],
+                                 **FAST_CLASSIFIER).fit(X, y_few)
+    (codes, targets), = seen
+    np.testing.assert_array_equal(targets[:100], y[:100])
+    assert codes.shape == (600, 8)
+    np.testing.assert_allclose(codes[:, :4], unit_rows(clf.autoencoder_.transform(X)),
+                               atol=1e-6)
+    # The second half: the encoder fine-tuned on the 100 labeled rows alone.
+    plain = PretrainedAEClassifier(
+        FrozenEstimator(clf.autoencoder_), reconstruction_weight=0, consistency_weight=0,
+        pseudo_label_weight=0, **FAST_CLASSIFIER).fit(X[:100], y[:100])
+    np.testing.assert_allclose(codes[:, 4:], unit_rows(plain.transform(X)), atol=1e-5)
+    assert not np.allclose(codes[:, 4:], codes[:, :4], atol=0.05)
+    assert Starts.count == 1  # the user's callbacks see the classifier's fine-tuning only
 
 
 def test_string_labels_in_semi_supervised_fine_tuning(few_labels):
