@@ -258,11 +258,11 @@ default='relu'
         2019), and a row's label distribution is the mean of its neighbours' spread ones
         (the rule ``LabelSpreading`` predicts new rows with). The codes are the pretrained
         encoder's beside those of a copy of it fine-tuned plainly on the labeled rows
-        alone (a quick fit with the classifier's settings, without its ``callbacks``),
-        each L2-normalised: the first carry the structure of all rows, the second what
-        the labels say matters. Each unlabeled row then adds its
-        pseudo-label's cross-entropy, weighted by this times the label's certainty (1
-        minus its distribution's entropy over ``log(n_classes)``).
+        alone (a quick fit with the classifier's training settings, its whole encoder
+        trainable and without its ``callbacks``), each L2-normalised: the first carry the
+        structure of all rows, the second what the labels say matters. Each unlabeled row
+        then adds its pseudo-label's cross-entropy, weighted by this times the label's
+        certainty (1 minus its distribution's entropy over ``log(n_classes)``).
         ``partial_fit`` draws no pseudo-labels.
         With all three weights at 0, fine-tuning is plain: cross-entropy on the labeled rows
         alone. Otherwise every step takes ``batch_size`` rows of all and tops them up with
