@@ -25,8 +25,10 @@ from skae._building import auto_hidden_layer_sizes
 
 
 def two_layers(n_features, n_components):
-    """The rule before stop 23: two hidden layers for every code size."""
-    first = auto_hidden_layer_sizes(n_features, n_features)[0]
+    """The rule before stop 23: two hidden layers for every code size, the first as
+    'auto' picks it (which the code size does not change), the second half as wide but
+    at least twice ``n_components`` (and no wider than the first)."""
+    first = auto_hidden_layer_sizes(n_features, n_components)[0]
     return first, min(first, max(first // 2, 2 * n_components))
 
 
