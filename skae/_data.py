@@ -57,12 +57,23 @@ class TensorDataset:
         """``(X, y)`` of the dataset's ``rows`` (a slice or an index tensor)."""
         if self.index is not None:
             rows = self.index[rows]
-        return self.X[rows], None if self.y is None else self.y[rows]
+        return _take(self.X, rows), None if self.y is None else _take(self.y, rows)
 
     def subset(self, indices):
         """The dataset of the rows ``indices`` (a tensor on ``X.device``), sharing data."""
         return TensorDataset(self.X, self.y, indices if self.index is None
                              else self.index[indices])
+
+
+def _take(data, rows):
+    """The ``rows`` (a slice or an index tensor) of ``data`` (a tensor or row store).
+
+    Rows picked by index from a tensor are gathered with ``index_select``, several times
+    faster on the CPU than advanced indexing (``data[rows]``) for the same copy.
+    """
+    if torch.is_tensor(data) and torch.is_tensor(rows):
+        return torch.index_select(data, 0, rows)
+    return data[rows]
 
 
 def as_dataset(X, y=None, device="cpu", data_placement="auto"):

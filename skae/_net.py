@@ -175,8 +175,8 @@ class TensorNet(NeuralNet):
         for batch in iterator:
             # A copy: the loss may share the storage of a batch-sized buffer.
             losses.append(step_fn(batch, **fit_params)["loss"].detach().clone())
-            sizes.append(get_len(batch[0]) if isinstance(batch, tuple | list)
-                         else get_len(batch))
+            X = batch[0] if isinstance(batch, tuple | list) else batch
+            sizes.append(len(X) if torch.is_tensor(X) else get_len(X))
         values = torch.stack(losses).tolist() if losses else []
         self.history[-1]["batches"].extend(
             {prefix + "_loss": loss, prefix + "_batch_size": size}
