@@ -17,6 +17,7 @@ from skorch.history import History
 from torch import nn
 
 from ._building import (
+    auto_dense_dropout,
     auto_hidden_layer_sizes,
     code_transform,
     evaluating,
@@ -32,9 +33,6 @@ from .modules.bodies import BODIES, build_module, check_autoencoder, code_shape,
 from .modules.dense import ACTIVATIONS
 
 LOSSES = {"mse": nn.MSELoss, "bce": nn.BCELoss}
-# dropout='auto' of the dense bodies (BENCHMARKS.md, issue 12: better held-out
-# reconstructions on mnist10k than 0, level on the bundled datasets, where 0.1 is worse).
-AUTO_DENSE_DROPOUT = 0.05
 MODULE = [StrOptions(set(BODIES)), nn.Module, type]
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralEstimator):
     """Autoencoder bodies, training and the transformer API.
@@ -141,12 +139,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             return auto_hidden_layer_sizes(n_features, width)
         return positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
 
-    def _auto_body_settings(self, body):
-        """``activation`` and ``dropout``, 'auto' resolved for the built-in ``body``: GELU
-        and dropout 0.05 for the dense bodies, ReLU and none for the others."""
+    def _auto_body_settings(self, body, n_samples, layer_sizes):
+        """``activation`` and ``dropout``, 'auto' resolved for the built-in ``body`` trained
+        on ``n_samples`` rows, its layers ``layer_sizes`` wide (input to code): GELU and
+        :func:`auto_dense_dropout` for the dense bodies, ReLU and no dropout for the others."""
         dense = body == "dense"
         auto = dict(activation="gelu" if dense else "relu",
-                    dropout=AUTO_DENSE_DROPOUT if dense else 0.0)
+                    dropout=auto_dense_dropout(n_samples, layer_sizes, self.tied_weights)
+                    if dense else 0.0)
         return {name: auto[name] if getattr(self, name) == "auto" else getattr(self, name)
                 for name in auto}
 
@@ -155,20 +155,22 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         settings = dict(self.get_params(deep=False), conv_channels=tuple(self.conv_channels))
         return code_shape(self.encoder, self.n_components, settings, sample_shape, n_features)
 
-    def _build_body(self, role, spec, n_features, sample_shape, code, built_in):
+    def _build_body(self, role, spec, n_samples, n_features, sample_shape, code, built_in):
         """The encoder or decoder: a built-in body by name, or the user's module.
 
         ``code`` is ``(n_components, width)``: the constructors' ``n_components`` (None for
-        a feature map) and the code's width, which sizes 'auto' hidden layers.
+        a feature map) and the code's width, which sizes 'auto' hidden layers. The body
+        trains on ``n_samples`` rows (the 'auto' dropout depends on them).
         """
         kwargs = self._module_kwargs(role)
         n_components, width = code
         if isinstance(spec, str):
             body = BODIES[spec]
-            settings = dict(self.get_params(deep=False),
-                            hidden_layer_sizes=self._hidden_layer_sizes(n_features, width),
+            hidden = self._hidden_layer_sizes(n_features, width)
+            settings = dict(self.get_params(deep=False), hidden_layer_sizes=hidden,
                             conv_channels=tuple(self.conv_channels),
-                            **self._auto_body_settings(spec))
+                            **self._auto_body_settings(spec, n_samples,
+                                                       (n_features, *hidden, width)))
             known = {**body.kwargs(settings, sample_shape, n_features),
                      "n_components": self._code_width(role, n_components), **built_in}
             return build_module(role, getattr(body, role), kwargs, known)
@@ -192,7 +194,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
     def _build_module(self, X, layout, code_shape):
         """The :class:`Autoencoder` to train on the validated rows ``X``, checked on two
         rows, for codes of ``code_shape``."""
-        n_features, shape = X.shape[1], layout.sample_shape
+        (n_samples, n_features), shape = X.shape[:2], layout.sample_shape
         width = int(np.prod(code_shape))
         decoder = self.encoder if self.decoder is None else self.decoder
         if not isinstance(decoder, str) and self.decoder is None:
@@ -201,14 +203,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         if self.tied_weights and not (self.encoder == decoder == "dense"):
             raise ValueError("tied_weights=True needs the dense encoder and decoder "
                              "(encoder='dense', decoder=None or 'dense').")
-        encoder = self._build_body("encoder", self.encoder, n_features, shape,
+        encoder = self._build_body("encoder", self.encoder, n_samples, n_features, shape,
                                    (self.n_components, width), {
             "code_activation": "sigmoid" if self.sparsity == "kl" else "identity"})
         # A decoder that mirrors a feature map takes it as such; any other reads the
         # flattened feature map as a code of its width.
         mirrors = isinstance(decoder, str) and BODIES[decoder].feature_map is not None
         decoder = self._build_body(
-            "decoder", decoder, n_features, shape,
+            "decoder", decoder, n_samples, n_features, shape,
             (None if self.n_components is None and mirrors else width, width), {
                 "output_activation": self._output_activation(),
                 "tied_to": encoder if self.tied_weights else None})

@@ -3,6 +3,7 @@
 Functions without estimator state, shared by :mod:`skae._base` and :mod:`skae.classifier`.
 """
 
+import itertools
 from contextlib import contextmanager
 from numbers import Integral
 
@@ -16,6 +17,10 @@ from .modules import TopK
 
 # Above this many values, pca_start makes no float64 copy of X (it would be 128 MiB).
 PCA_START_VALUES = 2**24
+# dropout='auto' of the dense bodies: this dropout for networks with more weights than
+# DROPOUT_WEIGHTS_PER_ROW times their training rows, none otherwise (auto_dense_dropout).
+AUTO_DENSE_DROPOUT = 0.05
+DROPOUT_WEIGHTS_PER_ROW = 16
 
 
 def positive_ints(name, value):
@@ -35,6 +40,27 @@ def auto_hidden_layer_sizes(n_features, n_components):
     if n_features < 16 * n_components:
         return (first,)
     return first, min(first, max(first // 2, 2 * n_components))
+
+
+def auto_dense_dropout(n_samples, layer_sizes, tied_weights=False):
+    """``dropout='auto'`` of the dense bodies: 0.05 for a network with more than 16
+    weights per training row, which can memorise its rows, and none otherwise.
+
+    ``layer_sizes`` are the encoder's widths, input to code; the decoder mirrors them (and
+    shares the encoder's weights with ``tied_weights``). Dropout regularises: on mnist10k
+    (about 130 weights per row) it reconstructs held-out rows 2 % to 11 % better, and on
+    data with more rows than the network has weights it only adds noise
+    (``benchmarks/bench_auto_dropout.py``).
+
+    Examples
+    --------
+    >>> from skae._building import auto_dense_dropout
+    >>> auto_dense_dropout(8_000, (784, 512, 256, 32)), auto_dense_dropout(20_000, (50, 64, 4))
+    (0.05, 0.0)
+    """
+    weights = sum(a * b for a, b in itertools.pairwise(layer_sizes))
+    weights *= 1 if tied_weights else 2
+    return AUTO_DENSE_DROPOUT if weights > DROPOUT_WEIGHTS_PER_ROW * n_samples else 0.0
 
 
 def pca_start(X, n_components, random_state):

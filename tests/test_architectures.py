@@ -243,12 +243,16 @@ def test_auto_activation_is_gelu_for_dense_bodies_and_relu_for_conv(params, expe
 
 
 @pytest.mark.parametrize("params, expected", [
+    # (64, 32) hidden: 12,544 weights for 40 rows; (4,): 544, under 16 per row.
     (dict(max_epochs=1, random_state=0), 0.05),
+    (dict(hidden_layer_sizes=(4,), max_epochs=1, random_state=0), None),
+    (dict(hidden_layer_sizes=(5,), max_epochs=1, random_state=0), 0.05),
+    (dict(hidden_layer_sizes=(5,), tied_weights=True, max_epochs=1, random_state=0), None),
     (dict(image_shape=(1, 8, 8), **CONV), None),
     (dict(dropout=0.2, max_epochs=1, random_state=0), 0.2),
     (dict(dropout=0.0, max_epochs=1, random_state=0), None),
 ])
-def test_auto_dropout_is_small_for_dense_bodies_and_none_for_conv(params, expected):
+def test_auto_dropout_is_small_for_dense_bodies_with_many_weights_per_row(params, expected):
     X = images((1, 8, 8)).reshape(40, -1)
     ae = AutoencoderTransformer(4, **params).fit(X)
     rates = {m.p for m in ae.net_.module_.modules() if isinstance(m, torch.nn.Dropout)}
