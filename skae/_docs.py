@@ -157,9 +157,10 @@ None, default=None
         Dropout probability after every hidden activation (between stacked recurrent
         layers for 'lstm' and 'gru'). 'auto' means 0.05 for a dense body with more than
         16 weights (encoder and decoder) per row of ``X``, a network that can memorise its
-        rows, and 0 otherwise and for the other bodies. On 8,000 MNIST digits (about
-        130 weights per row) dropout reconstructs held-out rows 2 % to 11 % better; with
-        more rows than weights it only adds noise (``benchmarks/bench_auto_dropout.py``).
+        rows, and 0 otherwise and for the other bodies. On 8,000 MNIST digits (110 to
+        135 weights per row) dropout reconstructs held-out rows 2 % to 11 % better; with
+        under 10 it is level on scikit-learn's bundled sets and worse on larger tabular
+        data (``benchmarks/bench_auto_dropout.py``).
 
     batch_norm : bool, default=False
         Whether to put batch normalisation after every hidden linear or convolutional

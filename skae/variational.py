@@ -43,8 +43,8 @@ _ARCHITECTURE = with_entry(_ARCHITECTURE, """\
     dropout : float or 'auto', default=0.0
         Dropout probability after every hidden activation (between stacked recurrent
         layers for 'lstm' and 'gru'). 'auto' picks as :class:`AutoencoderTransformer`
-        does (0.05 for the dense bodies, 0 for the others); the default stays 0, with
-        which this estimator was measured.
+        does (0.05 for a dense body with more than 16 weights per row of ``X``, 0
+        otherwise); the default stays 0, with which this estimator was measured.
 """)
 
 _VARIATIONAL_PARAMS = """\
