@@ -11,11 +11,10 @@ as in ``bench_defaults.py``. Ratios are to 'relu'.
 """
 
 import numpy as np
-from bench_auto_hidden import bundled, bundled_sets_args, mse
+from bench_auto_hidden import bundled_sets_args, bundled_tasks, mse
 from bench_defaults import TASKS, make, score
 from bench_denoising import NOISES
 from mnist import load_split
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.decomposition import PCA
 
 from skae import AutoencoderTransformer
@@ -34,17 +33,11 @@ def compare(param, values, doc):
     args = bundled_sets_args(doc)
     print(f"| data | code or task | PCA | {param}=" + " | ".join(map(str, values)) + " |")
     print("|---|---|---:|" + "---:|" * len(values))
-    for name, loader in [("digits", load_digits), ("breast_cancer", load_breast_cancer),
-                         ("wine", load_wine), ("diabetes", load_diabetes)]:
-        if args.only and name not in args.only:
-            continue
-        splits = bundled(loader)
-        d = splits[0][0].shape[1]
-        for k in sorted({2, max(1, d // 8), d // 4, d // 2}):
-            pca = np.mean([mse(PCA(k).fit(A), B) for A, B in splits])
-            row(name, k, pca, [np.mean([
-                mse(AutoencoderTransformer(k, **{param: v}, random_state=seed).fit(A), B)
-                for seed, (A, B) in enumerate(splits)]) for v in values])
+    for name, splits, k in bundled_tasks(args.only):
+        pca = np.mean([mse(PCA(k).fit(A), B) for A, B in splits])
+        row(name, k, pca, [np.mean([
+            mse(AutoencoderTransformer(k, **{param: v}, random_state=seed).fit(A), B)
+            for seed, (A, B) in enumerate(splits)]) for v in values])
     if not args.only or "mnist10k" in args.only:
         X_train, X_test, _, _ = load_split(args.mnist)
         for task, (k, noise) in TASKS.items():

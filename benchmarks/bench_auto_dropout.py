@@ -23,11 +23,10 @@ import argparse
 import warnings
 
 import numpy as np
-from bench_auto_hidden import bundled, mse
+from bench_auto_hidden import bundled_tasks, mse
 from bench_defaults import TASKS
 from bench_out_of_core import block
 from mnist import MNIST, load_split
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.decomposition import PCA
 from torch import nn
 
@@ -69,14 +68,8 @@ def main():
     warnings.filterwarnings("ignore")
     print("| data | code | 'auto' chose | PCA | none | 0.05 (stop 22) | 'auto' |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, loader in [("digits", load_digits), ("breast_cancer", load_breast_cancer),
-                         ("wine", load_wine), ("diabetes", load_diabetes)]:
-        if args.only and name not in args.only:
-            continue
-        splits = bundled(loader)
-        d = splits[0][0].shape[1]
-        for k in sorted({2, max(1, d // 8), d // 4, d // 2}):
-            compare(name, k, splits, range(len(splits)))
+    for name, splits, k in bundled_tasks(args.only):
+        compare(name, k, splits, range(len(splits)))
     if not args.only or "manifold" in args.only:
         for n_rows in args.rows:
             seeds = (0, 1)

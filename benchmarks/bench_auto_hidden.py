@@ -65,6 +65,22 @@ def bundled(loader):
     return splits
 
 
+BUNDLED = [("digits", load_digits), ("breast_cancer", load_breast_cancer), ("wine", load_wine),
+           ("diabetes", load_diabetes)]
+
+
+def bundled_tasks(only=None):
+    """``(name, splits, code)`` for each bundled set (of ``only``, when given) at the codes
+    2, d/8, d/4 and d/2, ``splits`` being :func:`bundled`'s."""
+    for name, loader in BUNDLED:
+        if only and name not in only:
+            continue
+        splits = bundled(loader)
+        d = splits[0][0].shape[1]
+        for code in sorted({2, max(1, d // 8), d // 4, d // 2}):
+            yield name, splits, code
+
+
 def bundled_sets_args(doc):
     """The command line of the bundled-set comparisons (``--mnist``, ``--only``), with
     warnings silenced."""
@@ -79,14 +95,8 @@ def main():
     args = bundled_sets_args(__doc__)
     print("| data | code | two layers | MSE | 'auto' | MSE | 'auto' / two layers | PCA |")
     print("|---|---:|---|---:|---|---:|---:|---:|")
-    for name, loader in [("digits", load_digits), ("breast_cancer", load_breast_cancer),
-                         ("wine", load_wine), ("diabetes", load_diabetes)]:
-        if args.only and name not in args.only:
-            continue
-        splits = bundled(loader)
-        d = splits[0][0].shape[1]
-        for n_components in sorted({2, max(1, d // 8), d // 4, d // 2}):
-            compare(name, splits, n_components)
+    for name, splits, n_components in bundled_tasks(args.only):
+        compare(name, splits, n_components)
     if not args.only or "mnist10k" in args.only:
         X_train, X_test, _, _ = load_split(args.mnist)
         compare("mnist10k (seed 0)", [(X_train, X_test)], 64)

@@ -14,9 +14,8 @@ splits) at codes 2, d/8, d/4, d/2, and on mnist10k (pixels in [0, 1], 1 split) a
 """
 
 import numpy as np
-from bench_auto_hidden import bundled, bundled_sets_args, mse
+from bench_auto_hidden import bundled_sets_args, bundled_tasks, mse
 from mnist import load_split
-from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
 
 from skae import AutoencoderTransformer
@@ -43,13 +42,9 @@ def main():
     args = bundled_sets_args(__doc__)
     print("| data | code | PCA | " + " | ".join(name for name, _ in RUNS) + " |")
     print("|---|---:|---:|" + "---:|" * len(RUNS))
-    for name, loader in [("digits", load_digits), ("breast_cancer", load_breast_cancer),
-                         ("wine", load_wine)]:
-        if not args.only or name in args.only:
-            splits = bundled(loader)
-            d = splits[0][0].shape[1]
-            for n_components in sorted({2, max(1, d // 8), d // 4, d // 2}):
-                compare(name, splits, n_components)
+    for name, splits, n_components in bundled_tasks(
+            args.only or ["digits", "breast_cancer", "wine"]):
+        compare(name, splits, n_components)
     if not args.only or "mnist10k" in args.only:
         X_train, X_test, _, _ = load_split(args.mnist)
         for n_components in (8, 32, 64):
