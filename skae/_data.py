@@ -209,10 +209,35 @@ class TensorSplit:
 
     def __call__(self, dataset, y=None, **fit_params):
         labels = dataset.labels.cpu().numpy() if self.stratify else None
-        indices = train_test_split(np.arange(len(dataset)), test_size=self.fraction,
-                                   random_state=self.seed, stratify=labels)
+        indices = self._indices(len(dataset), labels)
         train, valid = (torch.as_tensor(i, device=dataset.X.device) for i in indices)
         return dataset.subset(train), dataset.subset(valid)
+
+    def _indices(self, n_samples, labels=None):
+        return train_test_split(np.arange(n_samples), test_size=self.fraction,
+                                random_state=self.seed, stratify=labels)
+
+    def held_out(self, n_samples):
+        """The indices of the rows this split holds out of ``n_samples`` unstratified rows:
+        the validation rows of the training it split (the split is seeded).
+
+        Parameters
+        ----------
+        n_samples : int
+            The number of rows the split was applied to.
+
+        Returns
+        -------
+        indices : ndarray of int
+            The held-out rows, as ``__call__`` chose them.
+
+        Examples
+        --------
+        >>> from skae._data import TensorSplit
+        >>> TensorSplit(0.25, seed=0).held_out(8)
+        array([6, 2])
+        """
+        return self._indices(n_samples)[1]
 
 
 def inference_batch_size(n_values):

@@ -10,10 +10,12 @@ from numbers import Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _num_features, check_is_fitted
 
+from ._data import TensorSplit
 from .autoencoder import AutoencoderTransformer
 
 # 'auto' flags scores below Q1 - WHISKER * IQR of the training scores: Tukey's fence for
@@ -25,6 +27,18 @@ WHISKER = 3.0
 def default_n_components(n_features):
     """The default autoencoder's code size: a quarter of the features, 1 to 16."""
     return int(np.clip(n_features // 4, 1, 16))
+
+
+def held_out_scores(autoencoder, scores):
+    """Of ``scores``, the training rows' scores, those of the rows ``autoencoder`` held out
+    for early stopping, which it did not train on; all of them when it held none out (or
+    was fitted elsewhere, as a ``FrozenEstimator``)."""
+    if isinstance(autoencoder, FrozenEstimator):
+        return scores
+    split = getattr(getattr(autoencoder, "net_", None), "train_split", None)
+    if not isinstance(split, TensorSplit) or split.stratify:
+        return scores
+    return scores[split.held_out(len(scores))]
 
 
 class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
@@ -52,9 +66,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     contamination : 'auto' or float, default='auto'
         The expected share of outliers among the training rows, which sets ``offset_``.
         A float in (0, 0.5] puts the threshold at that quantile of the training scores, as
-        in ``IsolationForest``. 'auto' uses Tukey's outer fence on the training scores:
-        rows scoring below ``Q1 - 3 * IQR`` of them (far out on a box plot) are outliers,
-        whatever the units of the score.
+        in ``IsolationForest``. 'auto' uses Tukey's outer fence: rows scoring below
+        ``Q1 - 3 * IQR`` (far out on a box plot) are outliers, whatever the units of the
+        score. The quartiles are those of the rows the autoencoder held out for early
+        stopping, which it did not train on and so scores as it will score new normal
+        rows; of all the training rows when it held none out.
     random_state : int, RandomState instance or None, default=None
         Seeds the autoencoder's training when its own ``random_state`` is None (a seed is
         drawn from this one for its clone; the parameter itself is left as it is). Pass an
@@ -82,8 +98,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     -----
     Scale the input first (``StandardScaler`` or ``MinMaxScaler``), in a Pipeline: the
     reconstruction error weighs every feature in its own units. An autoencoder
-    reconstructs the rows it was trained on better than new ones, so 'auto' and float
-    contaminations flag a somewhat larger share of new normal rows than of training rows.
+    reconstructs the rows it was trained on better than new ones, so a float contamination
+    flags a larger share of new normal rows than of training rows; 'auto' sets its fence
+    on held-out rows for that reason.
 
     Examples
     --------
@@ -150,7 +167,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         autoencoder = self._new_autoencoder(X).fit(X, y)
         scores = autoencoder.score_samples(X)
         if self.contamination == "auto":
-            q1, q3 = np.percentile(scores, [25, 75])
+            q1, q3 = np.percentile(held_out_scores(autoencoder, scores), [25, 75])
             offset = q1 - WHISKER * (q3 - q1)
         else:
             offset = np.percentile(scores, 100.0 * self.contamination)

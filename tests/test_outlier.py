@@ -79,6 +79,17 @@ def test_auto_contamination_is_tukeys_outer_fence(plane):
     assert detector.offset_ == pytest.approx(q1 - 3 * (q3 - q1))
 
 
+def test_auto_fence_is_set_on_the_rows_held_out_of_training(plane):
+    X, _ = plane
+    detector = AutoencoderOutlierDetector(
+        AutoencoderTransformer(2, **{**FAST, "early_stopping": True})).fit(X)
+    _, valid = detector.autoencoder_.net_.get_split_datasets(X)  # the training's own split
+    held_out = detector.score_samples(X)[valid.index.cpu().numpy()]
+    assert held_out.shape == (30,)
+    q1, q3 = np.percentile(held_out, [25, 75])
+    assert detector.offset_ == pytest.approx(q1 - 3 * (q3 - q1))
+
+
 def test_random_state_seeds_a_clone_and_respects_the_autoencoders_own():
     X = np.random.default_rng(0).normal(size=(60, 5))
     unseeded = AutoencoderTransformer(2, **{**FAST, "random_state": None})
@@ -182,9 +193,12 @@ def test_any_estimator_with_fit_score_samples_and_reconstruct(plane):
 
 def test_frozen_autoencoder_is_used_as_fitted(plane):
     X, _ = plane
-    autoencoder = AutoencoderTransformer(2, **FAST).fit(X)
+    autoencoder = AutoencoderTransformer(2, **{**FAST, "early_stopping": True}).fit(X)
     detector = AutoencoderOutlierDetector(FrozenEstimator(autoencoder)).fit(X[:50])
     np.testing.assert_array_equal(detector.score_samples(X), autoencoder.score_samples(X))
+    # Its held-out rows were drawn from other rows: the fence is on all 50.
+    q1, q3 = np.percentile(autoencoder.score_samples(X[:50]), [25, 75])
+    assert detector.offset_ == pytest.approx(q1 - 3 * (q3 - q1))
 
 
 def test_pickle_round_trip(plane):
