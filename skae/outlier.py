@@ -18,9 +18,9 @@ from sklearn.utils.validation import _num_features, check_is_fitted
 from ._data import TensorSplit
 from .autoencoder import AutoencoderTransformer
 
-# 'auto' flags scores below Q1 - WHISKER * IQR of the training scores: Tukey's fence for
-# "far out" values. Rows the autoencoder was trained on score better than new ones, so the
-# inner fence (1.5) flagged 9% to 16% of new normal rows in benchmarks/bench_outliers.py.
+# 'auto' flags scores below Q1 - WHISKER * IQR of the held-out rows' scores: Tukey's fence
+# for "far out" values. On the training rows' scores (before stop 24) the inner fence (1.5)
+# flagged 9% to 16% of new normal rows in benchmarks/bench_outliers.py.
 WHISKER = 3.0
 
 
@@ -30,9 +30,9 @@ def default_n_components(n_features):
 
 
 def held_out_scores(autoencoder, scores):
-    """Of ``scores``, the training rows' scores, those of the rows ``autoencoder`` held out
-    for early stopping, which it did not train on; all of them when it held none out (or
-    was fitted elsewhere, as a ``FrozenEstimator``)."""
+    """The scores of the rows ``autoencoder`` held out for early stopping (it did not train
+    on them), picked from ``scores``, one per training row; all of ``scores`` when it held
+    none out or was fitted elsewhere (a ``FrozenEstimator``)."""
     if isinstance(autoencoder, FrozenEstimator):
         return scores
     split = getattr(getattr(autoencoder, "net_", None), "train_split", None)
