@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn import datasets
 from sklearn.utils.multiclass import type_of_target
 
-from .classifier import unlabeled_mask
+from ..classifier import unlabeled_mask
 
 BUNDLED = {
     "digits": (datasets.load_digits, (1, 8, 8)),

@@ -6,13 +6,13 @@ import subprocess
 import numpy as np
 import pytest
 
-from skae._cli import main
-from skae._compare import Workbench
-from skae._inputs import Dataset, load_dataset
+from skae.workbench.cli import main
+from skae.workbench.compare import Workbench
+from skae.workbench.inputs import Dataset, load_dataset
 
 pytest.importorskip("matplotlib")
 
-from skae._report import write_report
+from skae.workbench.report import write_report
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 from sklearn.datasets import load_iris
 
-from skae._cli import main
-from skae._compare import COLUMNS
+from skae.workbench.cli import main
+from skae.workbench.compare import COLUMNS
 
 # Tiny runs: the command's plumbing is under test here, not the models' quality.
 FAST = ["--max-epochs", "2", "--cv", "2", "--labels", "30", "--quiet"]

@@ -22,10 +22,10 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from ._inputs import InputError
-from .autoencoder import AutoencoderTransformer, DenoisingAutoencoder
-from .classifier import PretrainedAEClassifier, unlabeled_mask
-from .metrics import neg_reconstruction_error, reconstruction_error
+from ..autoencoder import AutoencoderTransformer, DenoisingAutoencoder
+from ..classifier import PretrainedAEClassifier, unlabeled_mask
+from ..metrics import neg_reconstruction_error, reconstruction_error
+from .inputs import InputError
 
 COLUMNS = ["method", "best params", "code size", "test reconstruction error", "KMeans ARI",
            "KMeans NMI", "test accuracy", "fit time (s)", "search time (s)"]

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import numpy as np
 import torch
 
-from . import __version__
-from .classifier import unlabeled_mask
-from .modules._summary import layer_summary
-from .plotting import (
+from .. import __version__
+from ..classifier import unlabeled_mask
+from ..modules._summary import layer_summary
+from ..plotting import (
     plot_codes_2d,
     plot_error_vs_components,
     plot_loss_curve,
@@ -30,7 +30,7 @@ img { max-width: 100%; } .note { color: #555; }
 
 
 def write_report(workbench, path, command=None):
-    """Write the report of a finished :class:`skae._compare.Workbench` run to ``path``.
+    """Write the report of a finished :class:`skae.workbench.compare.Workbench` run to ``path``.
 
     Fits PCA and the best autoencoder at the code sizes of ``CODE_SIZES`` for the
     error-vs-size curve and reuses the 2-value codes for the scatter plots.

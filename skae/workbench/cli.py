@@ -8,9 +8,9 @@ import shlex
 import sys
 import time
 
-from ._compare import Workbench
-from ._inputs import BUNDLED, InputError, load_dataset, parse_image_shape
-from ._training import _resolve_device
+from .._training import _resolve_device
+from .compare import Workbench
+from .inputs import BUNDLED, InputError, load_dataset, parse_image_shape
 
 EPILOG = """\
 Every method is tuned by its own GridSearchCV on the training rows (75%%) and scored on the
@@ -113,7 +113,7 @@ def _compare(args, argv):
             json.dump(workbench.summary(), file, indent=2, allow_nan=False)
         print(f"wrote {args.json}", file=sys.stderr)
     if args.report:
-        from ._report import write_report
+        from .report import write_report
 
         command = "skae " + shlex.join(sys.argv[1:] if argv is None else argv)
         write_report(workbench, args.report, command=command)

@@ -5,8 +5,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.multiclass import type_of_target
 
 from skae import AutoencoderTransformer
-from skae._compare import Workbench, default_n_components
-from skae._inputs import Dataset, InputError, load_dataset, parse_image_shape
+from skae.workbench.compare import Workbench, default_n_components
+from skae.workbench.inputs import Dataset, InputError, load_dataset, parse_image_shape
 
 FAST = dict(max_epochs=2, cv=2, random_state=0)
 
