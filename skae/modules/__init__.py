@@ -31,6 +31,7 @@ for heads. skae runs the autoencoder on two rows before training and names the m
 that returned a wrong shape.
 """
 
+from ._summary import layer_summary
 from .autoencoder import Autoencoder, LinearPath, TopK
 from .conv import ConvDecoder, ConvEncoder
 from .dense import DenseDecoder, DenseEncoder, TiedLinear, make_activation
@@ -54,5 +55,6 @@ __all__ = [
     "TiedLinear",
     "TopK",
     "VAE",
+    "layer_summary",
     "make_activation",
 ]

@@ -27,8 +27,7 @@ def layer_summary(module, example):
     Examples
     --------
     >>> import torch
-    >>> from skae.modules import DenseEncoder
-    >>> from skae.modules._summary import layer_summary
+    >>> from skae.modules import DenseEncoder, layer_summary
     >>> for row in layer_summary(DenseEncoder(6, 2, (4,)), torch.zeros(1, 6)):
     ...     print(row)
     ('layers.0.0', 'Linear', (4,), 28)
