@@ -9,7 +9,7 @@ import pytest
 import torch
 from sklearn.datasets import load_iris
 
-from skae.workbench.cli import main
+from skae.workbench.cli import build_parser, main
 from skae.workbench.compare import COLUMNS
 
 # Tiny runs: the command's plumbing is under test here, not the models' quality.
@@ -111,6 +111,8 @@ BAD_INPUTS = {
                             r"--target names the label column of --data FILE"),
     "scheduler without dask": (lambda tmp, frame: ["--scheduler", "tcp://localhost:1"],
                                r"--scheduler needs --backend dask"),
+    "device name": (lambda tmp, frame: ["--device", "gpu0"],
+                    r"--device 'gpu0' is not a torch device; use cpu, cuda, mps or auto"),
 }
 
 
@@ -129,6 +131,12 @@ def test_bad_input_is_one_line_and_exit_2(case, tmp_path, iris_frame, capsys):
 def test_unavailable_device_is_an_input_error(capsys):
     assert main(["compare", "--device", "cuda", *FAST]) == 2
     assert "CUDA is not available on this machine" in capsys.readouterr().err
+
+
+def test_max_epochs_is_passed_on_only_when_given():
+    # None lets the workbench keep the classifier's own 'auto' number of epochs.
+    assert build_parser().parse_args(["compare"]).max_epochs is None
+    assert build_parser().parse_args(["compare", "--max-epochs", "7"]).max_epochs == 7
 
 
 def test_usage_errors_exit_2(capsys):

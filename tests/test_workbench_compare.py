@@ -5,8 +5,14 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.multiclass import type_of_target
 
 from skae import AutoencoderTransformer
-from skae.workbench.compare import Workbench, default_n_components
-from skae.workbench.inputs import Dataset, InputError, load_dataset, parse_image_shape
+from skae.workbench.compare import DEFAULT_MAX_EPOCHS, Workbench, default_n_components
+from skae.workbench.inputs import (
+    Dataset,
+    InputError,
+    load_dataset,
+    parse_image_shape,
+    unlabeled_mask,
+)
 
 FAST = dict(max_epochs=2, cv=2, random_state=0)
 
@@ -89,6 +95,25 @@ def test_images_search_dense_and_conv_bodies():
     assert len(errors["PCA"]) == len(errors["AutoencoderTransformer"]) == 3
     assert errors["PCA"][0] > errors["PCA"][-1]
     assert fitted["PCA", 8] is workbench.best("PCA")
+
+
+def test_max_epochs_caps_every_network_or_leaves_the_classifier_its_auto():
+    iris = load_dataset("iris")
+    default = Workbench(iris)
+    assert default.autoencoder_params()["max_epochs"] == DEFAULT_MAX_EPOCHS == 100
+    assert default.classifier_params()["max_epochs"] == "auto"
+    given = Workbench(iris, max_epochs=30)
+    assert given.autoencoder_params()["max_epochs"] == 30
+    assert given.classifier_params()["max_epochs"] == 30
+
+
+def test_unlabeled_rows_are_marked_minus_one():
+    np.testing.assert_array_equal(unlabeled_mask(np.array([0, -1, 2, -1])),
+                                  [False, True, False, True])
+    np.testing.assert_array_equal(unlabeled_mask(np.array(["a", "-1", "b"], dtype=object)),
+                                  [False, True, False])
+    np.testing.assert_array_equal(unlabeled_mask(np.array(["a", -1], dtype=object)),
+                                  [False, True])
 
 
 def test_default_code_size():

@@ -8,7 +8,8 @@ import shlex
 import sys
 import time
 
-from .._training import _resolve_device
+import torch
+
 from .compare import Workbench
 from .inputs import BUNDLED, InputError, load_dataset, parse_image_shape
 
@@ -50,9 +51,10 @@ def build_parser():
                        help="labeled training rows the classifiers get (default: 100)")
     model.add_argument("--n-clusters", type=_positive, default=None,
                        help="KMeans clusters (default: the number of classes, else 8)")
-    model.add_argument("--max-epochs", type=_positive, default=100,
-                       help="most training epochs of every network (early stopping usually "
-                            "ends sooner)")
+    model.add_argument("--max-epochs", type=_positive, default=None,
+                       help="most training epochs of every network (default: 100 for the "
+                            "autoencoders, the classifier's own 'auto' for fine-tuning, "
+                            "10 to 100); early stopping usually ends sooner")
     model.add_argument("--cv", type=_positive, default=3, help="folds of every grid search")
     model.add_argument("--device", default="cpu", help="torch device: cpu, cuda, mps, auto")
     model.add_argument("--random-state", type=int, default=0)
@@ -87,10 +89,7 @@ def _compare(args, argv):
     if args.target and not args.data:
         raise InputError("--target names the label column of --data FILE; the bundled "
                          "datasets come with their labels.")
-    try:
-        _resolve_device(args.device)
-    except ValueError as exc:
-        raise InputError(str(exc)) from exc
+    _check_device(args.device)
     if args.report:
         _check_matplotlib()
     dataset = load_dataset(args.dataset, args.data, args.target, args.image_shape)
@@ -150,6 +149,22 @@ def _backend(args):
               f"{client.scheduler.address}", file=sys.stderr)
         stack.enter_context(joblib.parallel_backend("dask"))
         yield
+
+
+def _check_device(device):
+    """Fail early, before any training, when torch cannot train on ``device`` here."""
+    if device == "auto":
+        return
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError) as exc:
+        raise InputError(f"--device {device!r} is not a torch device; use cpu, cuda, mps or "
+                         "auto.") from exc
+    available = {"cuda": torch.cuda.is_available, "mps": torch.backends.mps.is_available}
+    if kind in available and not available[kind]():
+        raise InputError(f"--device {device} was requested but {kind.upper()} is not available "
+                         "on this machine; use --device cpu, or --device auto to take a GPU "
+                         "only when there is one.")
 
 
 def _check_matplotlib():

@@ -22,13 +22,20 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from ..autoencoder import AutoencoderTransformer, DenoisingAutoencoder
-from ..classifier import PretrainedAEClassifier, unlabeled_mask
-from ..metrics import neg_reconstruction_error, reconstruction_error
-from .inputs import InputError
+from .. import (
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    PretrainedAEClassifier,
+    neg_reconstruction_error,
+    reconstruction_error,
+)
+from .inputs import InputError, unlabeled_mask
 
 COLUMNS = ["method", "best params", "code size", "test reconstruction error", "KMeans ARI",
            "KMeans NMI", "test accuracy", "fit time (s)", "search time (s)"]
+# The autoencoders' most epochs when no max_epochs is given; the classifier's own 'auto'
+# fine-tunes for 10 to 100, so every network stays within it.
+DEFAULT_MAX_EPOCHS = 100
 
 
 def default_n_components(n_features):
@@ -43,9 +50,12 @@ class Workbench:
     scaled on the training rows: images to [0, 1] by their overall pixel range, tabular
     data to zero mean and unit variance. Every figure in the table is computed on the
     held-out rows. ``searches`` maps each method to its fitted ``GridSearchCV``.
+
+    ``max_epochs`` caps the training of every network; None trains the autoencoders for at
+    most ``DEFAULT_MAX_EPOCHS`` epochs and leaves the classifier its own 'auto' number.
     """
 
-    def __init__(self, dataset, *, n_components=None, max_epochs=100, cv=3, n_labels=100,
+    def __init__(self, dataset, *, n_components=None, max_epochs=None, cv=3, n_labels=100,
                  n_clusters=None, n_jobs=None, device="cpu", random_state=0, test_size=0.25):
         self.dataset = dataset
         n_features = dataset.X.shape[1]
@@ -54,7 +64,8 @@ class Workbench:
         if not 1 <= self.n_components < n_features:
             raise InputError(f"--n-components {self.n_components} must lie between 1 and "
                              f"{n_features - 1}: {dataset.name} has {n_features} features.")
-        self.max_epochs = max_epochs
+        self.max_epochs = DEFAULT_MAX_EPOCHS if max_epochs is None else max_epochs
+        self.classifier_max_epochs = "auto" if max_epochs is None else max_epochs
         self.cv = cv
         self.n_labels = n_labels
         self.n_clusters = n_clusters or dataset.n_classes or 8
@@ -122,6 +133,11 @@ class Workbench:
             params["image_shape"] = self.dataset.image_shape
         return params
 
+    def classifier_params(self):
+        """Parameters of the classifier, apart from the autoencoder it fine-tunes."""
+        return dict(max_epochs=self.classifier_max_epochs, device=self.device,
+                    random_state=self.random_state)
+
     def autoencoder_grid(self):
         if self.dataset.image_shape is None:
             return {"hidden_layer_sizes": [(64,), (128, 64)]}
@@ -142,10 +158,9 @@ class Workbench:
 
     def fit_denoising(self):
         """Denoising variant of the best autoencoder, searched over the kind of noise."""
-        best = self.searches["AutoencoderTransformer"].best_estimator_.get_params()
-        base = DenoisingAutoencoder(noise_level=0.2, **{
-            name: value for name, value in best.items()
-            if name in DenoisingAutoencoder._get_param_names()})
+        best = self.searches["AutoencoderTransformer"].best_estimator_.get_params(deep=False)
+        shared = DenoisingAutoencoder().get_params(deep=False).keys() & best.keys()
+        base = DenoisingAutoencoder(noise_level=0.2, **{name: best[name] for name in shared})
         search = self._search(base, {"noise": ["masking", "gaussian"]},
                               scoring=neg_reconstruction_error)
         self._add_reducer("DenoisingAutoencoder", search)
@@ -190,14 +205,11 @@ class Workbench:
         score it on their labeled rows. The autoencoder is frozen as an estimator (not its
         weights, which ``freeze_encoder`` governs) so that the grid's clones reuse it
         instead of pretraining again. Fine-tuning holds no rows out to stop early on, so
-        every fit runs the epochs that the classifier's 'auto' picks for all the training
-        rows (about 1,250 steps), or ``max_epochs`` if fewer.
+        every fit runs the epochs that the classifier's 'auto' picks (about 1,250 steps,
+        10 to 100 epochs), or the workbench's ``max_epochs`` when one was given.
         """
         autoencoder = FrozenEstimator(self.searches["AutoencoderTransformer"].best_estimator_)
-        classifier = PretrainedAEClassifier(autoencoder, device=self.device,
-                                            random_state=self.random_state)
-        auto_epochs = classifier._schedule(len(self.X_train))["max_epochs"]
-        classifier.set_params(max_epochs=min(auto_epochs, self.max_epochs))
+        classifier = PretrainedAEClassifier(autoencoder, **self.classifier_params())
         self._fit_few_labels("PretrainedAEClassifier", classifier,
                              {"freeze_encoder": [False, True]}, lambda Z: Z,
                              unlabeled_rows=True)

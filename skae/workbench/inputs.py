@@ -13,8 +13,6 @@ import pandas as pd
 from sklearn import datasets
 from sklearn.utils.multiclass import type_of_target
 
-from ..classifier import unlabeled_mask
-
 BUNDLED = {
     "digits": (datasets.load_digits, (1, 8, 8)),
     "iris": (datasets.load_iris, None),
@@ -28,6 +26,14 @@ MAX_CATEGORIES = 50
 
 class InputError(ValueError):
     """Input the command cannot work with; the message says what and how to fix it."""
+
+
+def unlabeled_mask(y):
+    """Rows of ``y`` marked unlabeled: ``-1``, as in ``sklearn.semi_supervised`` and
+    :class:`~skae.PretrainedAEClassifier` (``"-1"`` too among string labels)."""
+    if y.dtype.kind in "biuf":
+        return y == -1
+    return np.fromiter((label == -1 or label == "-1" for label in y), bool, count=len(y))
 
 
 @dataclass

@@ -9,14 +9,14 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..classifier import unlabeled_mask
-from ..modules._summary import layer_summary
+from ..modules import layer_summary
 from ..plotting import (
     plot_codes_2d,
     plot_error_vs_components,
     plot_loss_curve,
     plot_reconstructions,
 )
+from .inputs import unlabeled_mask
 
 CODE_SIZES = (2, 4, 8, 16, 32)
 NETWORKS = ("AutoencoderTransformer", "DenoisingAutoencoder", "PretrainedAEClassifier")
