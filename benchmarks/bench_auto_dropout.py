@@ -1,7 +1,7 @@
 """dropout='auto' by weights per row, against stop 22's constant 0.05 in every dense body.
 
 Since stop 24, ``dropout='auto'`` gives the dense bodies 0.05 only when the network has
-more than 16 weights per training row (``skae._building.auto_dense_dropout``), and none
+more than 16 weights per training row (``skae._plan.auto_dense_dropout``), and none
 otherwise. This compares it with the constant 0.05 and with no dropout, every other
 parameter at its default, on:
 
@@ -31,7 +31,7 @@ from sklearn.decomposition import PCA
 from torch import nn
 
 from skae import AutoencoderTransformer
-from skae._building import auto_dense_dropout, auto_hidden_layer_sizes
+from skae._plan import auto_dense_dropout, auto_hidden_layer_sizes
 
 VALUES = (0.0, 0.05, "auto")
 

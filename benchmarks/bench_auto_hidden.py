@@ -21,7 +21,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skae import AutoencoderTransformer
-from skae._building import auto_hidden_layer_sizes
+from skae._plan import auto_hidden_layer_sizes
 
 
 def two_layers(n_features, n_components):

@@ -78,8 +78,8 @@ def main():
     images_train, images_test = X_train.reshape(-1, 1, 28, 28), X_test.reshape(-1, 1, 28, 28)
     common = dict(loss="bce", batch_size=128, max_epochs=args.epochs, lr=2e-3, tol=0.0,
                   device=args.device, random_state=0)
-    conv = AutoencoderTransformer(CODE_SIZE, encoder="conv", conv_channels=(32, 64),
-                                  batch_norm=True, **common)
+    conv = AutoencoderTransformer(CODE_SIZE, encoder="conv", encoder__conv_channels=(32, 64),
+                                  encoder__batch_norm=True, **common)
     rows = []
     fit_time, epochs = fit_timed(conv, images_train)
     n_conv = n_parameters(conv)
@@ -114,8 +114,9 @@ def main():
     })
 
     colour_train, colour_test = colour_images(6000, seed=0), colour_images(500, seed=1)
-    colour = AutoencoderTransformer(CODE_SIZE, encoder="conv", conv_channels=(32, 64, 128),
-                                    batch_norm=True, **{**common, "max_epochs": 60})
+    colour = AutoencoderTransformer(CODE_SIZE, encoder="conv",
+                                    encoder__conv_channels=(32, 64, 128),
+                                    encoder__batch_norm=True, **{**common, "max_epochs": 60})
     fit_time, epochs = fit_timed(colour, colour_train)
     colour_pca = PCA(CODE_SIZE, random_state=0).fit(colour_train.reshape(6000, -1))
     conv_error, pca_error = mse(colour, colour_test), pca_mse(colour_pca, colour_test)

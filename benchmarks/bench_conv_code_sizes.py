@@ -47,7 +47,7 @@ def main():
         errors, times = [], []
         for seed in args.seeds:
             ae = AutoencoderTransformer(
-                None, encoder="conv", image_shape=(1, 28, 28), conv_channels=channels,
+                None, encoder="conv", sample_shape=(1, 28, 28), encoder__conv_channels=channels,
                 loss="bce", max_epochs=args.epochs, batch_size=128, lr=3e-3,
                 early_stopping=False, random_state=seed)
             start = time.perf_counter()

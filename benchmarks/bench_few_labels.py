@@ -72,7 +72,7 @@ def methods(seed, classifier_params=None, autoencoder_params=None):
     return {
         "PretrainedAEClassifier() (default)": (default, True),
         "PretrainedAEClassifier(conv DAE)": (PretrainedAEClassifier(
-            DenoisingAutoencoder(CODE_SIZE, encoder="conv", image_shape=(1, 28, 28)),
+            DenoisingAutoencoder(CODE_SIZE, encoder="conv", sample_shape=(1, 28, 28)),
             random_state=seed), True),
         "PretrainedAEClassifier, tuned, plain fine-tuning": (tuned(seed), True),
         "MLPClassifier()": (MLPClassifier(random_state=seed), False),

@@ -2,7 +2,7 @@
 
 The experiment behind the classifier's pseudo-labels: on mnist10k (8,000 / 2,000 split),
 ``LabelSpreading(kernel="knn")`` with 100 labels on the raw pixels, and on the codes of the
-classifier's default ``DenoisingAutoencoder(32, body_start='gate')`` fitted on all
+classifier's default ``DenoisingAutoencoder(32, activation='relu', dropout=0.0)`` fitted on all
 training rows, raw or L2-normalised, for a few graph settings: test accuracy per seed.
 Then, with the classifier's settings (normalised codes, k=10, alpha=0.2), the share of
 unlabeled training rows labeled right by the spreading's own labels and by

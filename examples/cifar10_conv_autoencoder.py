@@ -7,7 +7,7 @@ CIFAR-10 (or SVHN) once into ``--root``. The script is not run by the test suite
 has no network: it needs ``pip install torchvision`` and a connection for the first run.
 
 CIFAR-10 arrays are channels-last, ``(n, 32, 32, 3)`` uint8, so the autoencoder gets
-``channels_last=True``; SVHN's are channels-first, ``(n, 3, 32, 32)``. The script
+``encoder__channels_last=True``; SVHN's are channels-first, ``(n, 3, 32, 32)``. The script
 
 1. fits a conv autoencoder and PCA with the same code size and compares their test
    reconstruction error,
@@ -63,8 +63,9 @@ def main():
     X_train, y_train, X_test, y_test = load(args.dataset, args.root)
     channels_last = args.dataset == "cifar10"
     autoencoder = AutoencoderTransformer(
-        args.n_components, encoder="conv", conv_channels=(32, 64, 128),
-        channels_last=channels_last, batch_norm=True, loss="bce", batch_size=256,
+        args.n_components, encoder="conv", encoder__conv_channels=(32, 64, 128),
+        encoder__channels_last=channels_last, encoder__batch_norm=True, loss="bce",
+        batch_size=256,
         max_epochs=args.max_epochs, device=args.device, random_state=0, verbose=1,
     ).fit(X_train)
     flat_train, flat_test = X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1)

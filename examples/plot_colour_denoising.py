@@ -9,7 +9,7 @@ corrupted that way, restores them. It is compared with PCA and with a plain
 convolutional autoencoder of the same code size, both fitted on the clean images.
 
 The arrays are channels-last, ``(n_images, 32, 32, 3)``, as CIFAR-10 ships them, so the
-autoencoders get ``channels_last=True``. The test suite, which has no network, runs the
+autoencoders get ``encoder__channels_last=True``. The test suite, which has no network, runs the
 example on generated images: coloured discs and squares on colour gradients. To run it on
 the real thing, set an environment variable (the images are downloaded once into
 scikit-learn's data folder, and the first 5,000 are used)::
@@ -103,8 +103,8 @@ print(f"{source} images: {X_train.shape} for training, {len(X_test)} for testing
 # epoch, and learns to rebuild the clean batch. PCA keeps the same 64 numbers per image.
 # With a linear reconstruction, skae starts both networks at PCA's solution
 # (``linear_path='auto'``) and stops when the held-out rows stop improving.
-conv = dict(encoder="conv", channels_last=True, conv_channels=(16, 32), max_epochs=12,
-            batch_size=32, lr=3e-3, random_state=0)
+conv = dict(encoder="conv", encoder__channels_last=True, encoder__conv_channels=(16, 32),
+            max_epochs=12, batch_size=32, lr=3e-3, random_state=0)
 dae = DenoisingAutoencoder(64, noise="masking", noise_level=0.2, **conv).fit(X_train)
 ae = AutoencoderTransformer(64, **conv).fit(X_train)
 pca = PCA(64, random_state=0).fit(X_train.reshape(len(X_train), -1))

@@ -3,7 +3,7 @@ Convolutional or dense: autoencoders for digit images
 =====================================================
 
 With ``encoder="conv"`` an :class:`~skae.AutoencoderTransformer` reads every row as
-an image, here the 8x8 digits with ``image_shape=(1, 8, 8)`` (one grey channel), and
+an image, here the 8x8 digits with ``sample_shape=(1, 8, 8)`` (one grey channel), and
 encodes it with strided convolutions instead of dense layers. This example compares the
 two bodies, at a similar number of weights, with PCA: test reconstruction error at code
 sizes 4, 8 and 16, and the reconstructions themselves.
@@ -28,7 +28,7 @@ training = dict(max_epochs=40, batch_size=128, lr=3e-3, random_state=0)
 models = {
     "PCA": lambda k: PCA(n_components=k, random_state=0),
     "dense AE": lambda k: AutoencoderTransformer(k, hidden_layer_sizes=(256,), **training),
-    "conv AE": lambda k: AutoencoderTransformer(k, encoder="conv", image_shape=(1, 8, 8),
+    "conv AE": lambda k: AutoencoderTransformer(k, encoder="conv", sample_shape=(1, 8, 8),
                                                 **training),
 }
 sizes = [4, 8, 16]

@@ -5,7 +5,7 @@ How small can the code be? Feature-map codes of 14x14, 7x7, 2x2 and 1x1
 The compression exercise of the autoencoder course: a convolutional autoencoder without a
 dense bottleneck, whose code is its encoder's last feature map, reconstructs 28x28 digits
 from feature maps of 14x14, 7x7, 2x2 and 1x1. ``n_components=None`` asks
-:class:`~skae.AutoencoderTransformer` for such a code; ``conv_channels`` chooses its
+:class:`~skae.AutoencoderTransformer` for such a code; ``encoder__conv_channels`` chooses its
 shape: every stride-2 convolution halves the sides (28, 14, 7, 4, 2, 1) and the last one's
 channels give its depth, here 4 for every size.
 
@@ -41,8 +41,8 @@ conv_channels = {
 models = {}
 for name, channels in conv_channels.items():
     models[name] = AutoencoderTransformer(
-        None, encoder="conv", image_shape=(1, 28, 28), conv_channels=channels, loss="bce",
-        max_epochs=10, batch_size=64, lr=1e-2, early_stopping=False, random_state=0,
+        None, encoder="conv", sample_shape=(1, 28, 28), encoder__conv_channels=channels,
+        loss="bce", max_epochs=10, batch_size=64, lr=1e-2, early_stopping=False, random_state=0,
     ).fit(X_train)
 
 print(f"{'code':>6} {'shape':>12} {'values':>7} {'compression':>12} {'test MSE':>9}")

@@ -46,8 +46,8 @@ datasets = {
 }
 models = {
     "dense 784-100-30": dict(n_components=30, hidden_layer_sizes=(100,)),
-    "conv 32x32x3": dict(n_components=64, encoder="conv",
-                                          channels_last=True, conv_channels=(32, 64)),
+    "conv 32x32x3": dict(n_components=64, encoder="conv", encoder__channels_last=True,
+                         encoder__conv_channels=(32, 64)),
 }
 batch_sizes = (32, 256)
 devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

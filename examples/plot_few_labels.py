@@ -43,7 +43,8 @@ def few_labels(seed, n_labels=100):
 # %%
 # Pretraining and fine-tuning
 # ---------------------------
-# With its defaults the classifier pretrains a ``DenoisingAutoencoder(32)`` and sizes its
+# With its defaults the classifier pretrains a
+# ``DenoisingAutoencoder(32, activation='relu', dropout=0.0)`` and sizes its
 # layers, batches and epochs from the data.
 clf = PretrainedAEClassifier(random_state=0).fit(X_train, few_labels(0))
 

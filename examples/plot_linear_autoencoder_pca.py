@@ -61,7 +61,7 @@ def decoder_columns(autoencoder):
 # variance. So the same network is trained twice for 100 epochs, once on the raw rows
 # and once behind a ``StandardScaler(with_std=False)``, which only centres them.
 linear = dict(hidden_layer_sizes=(), activation="identity", linear_path=False,
-              optimizer="sgd", lr=1e-2, batch_size=64, max_epochs=100,
+              optimizer="sgd", optimizer__momentum=0.9, lr=1e-2, batch_size=64, max_epochs=100,
               early_stopping=False, n_iter_no_change=100, random_state=0)
 models = {
     "raw rows": AutoencoderTransformer(n_components, **linear),

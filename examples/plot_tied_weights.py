@@ -3,8 +3,8 @@ Tied or untied weights
 ======================
 
 A stacked autoencoder's decoder mirrors its encoder, so it can reuse the encoder's
-weights, transposed, and learn only its own biases: ``tied_weights=True``. This halves
-the number of weights (a regulariser, and less to store) without changing the amount of
+weights, transposed, and learn only its own biases: ``encoder__tied_weights=True``. This
+halves the number of weights (a regulariser, and less to store) without changing the amount of
 arithmetic per sample. This example fits the 784-100-30 autoencoder of the MNIST
 exercise both ways on the same data and compares the number of parameters, the time to
 fit and the held-out reconstruction error.
@@ -44,7 +44,8 @@ results, fitted = {}, {}
 for tied in (False, True):
     name = "tied" if tied else "untied"
     for seed in (0, 1):
-        model = AutoencoderTransformer(30, tied_weights=tied, random_state=seed, **training)
+        model = AutoencoderTransformer(30, encoder__tied_weights=tied, random_state=seed,
+                                       **training)
         model.fit(X_train)
         epoch_ms = 1000 * np.median(model.net_.history[:, "dur"])
         error = np.mean((model.reconstruct(X_test) - X_test) ** 2)

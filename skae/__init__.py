@@ -1,7 +1,8 @@
 """skae: autoencoders as scikit-learn estimators, trained with PyTorch through skorch."""
 
-from .autoencoder import AutoencoderTransformer, DenoisingAutoencoder
+from .autoencoder import AutoencoderTransformer
 from .classifier import PretrainedAEClassifier
+from .denoising import DenoisingAutoencoder
 from .metrics import neg_reconstruction_error, reconstruction_error
 from .outlier import AutoencoderOutlierDetector
 from .persistence import export_onnx, load

@@ -13,7 +13,7 @@ from skorch.dataset import get_len
 
 from ._data import as_dataset
 from .modules import LinearPath
-from .penalties import consistency, contractive, kl_sparsity, l1_activity
+from .penalties import consistency
 
 RECONSTRUCTION_LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 
@@ -205,41 +205,32 @@ class TensorNet(NeuralNet):
 
 
 class AutoencoderNet(TensorNet):
-    """Net for modules returning ``(reconstruction, code)``: reconstruction loss + penalties.
+    """Net for modules returning ``(reconstruction, code)``: reconstruction loss + penalty.
 
-    The penalties are added to the training loss only; the validation loss (used by early
-    stopping) is the plain reconstruction loss. For a module with a ``corruption`` (a
-    denoising autoencoder) it is that of the training objective, rebuilding the clean
+    The regularizer's penalty is added to the training loss only; the validation loss (used
+    by early stopping) is the plain reconstruction loss. For a module with a ``corruption``
+    (a denoising autoencoder) it is that of the training objective, rebuilding the clean
     held-out rows from corrupted copies, corrupted alike at every epoch: scored on clean
     rows instead, a denoiser looks worse than where it started (PCA) for many epochs, and
     early stopping would keep the start.
 
     Parameters
     ----------
-    sparsity : {'l1', 'kl'} or None, default=None
-        Activity penalty on the code ('topk' is a module, not a penalty).
-    sparsity_weight : float, default=0.0
-    sparsity_target : float, default=0.05
-        Target mean activation of the 'kl' penalty.
-    contractive_weight : float, default=0.0
-        Weight of the encoder's squared Jacobian norm.
+    regularizer : skae.regularizers.CodeRegularizer or None, default=None
+        Adds its ``penalty(code, X)`` to the training loss.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
 
-    def __init__(self, *args, sparsity=None, sparsity_weight=0.0, sparsity_target=0.05,
-                 contractive_weight=0.0, **kwargs):
+    def __init__(self, *args, regularizer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sparsity = sparsity
-        self.sparsity_weight = sparsity_weight
-        self.sparsity_target = sparsity_target
-        self.contractive_weight = contractive_weight
+        self.regularizer = regularizer
 
     def _training_batch(self, batch):
-        # The contractive penalty differentiates the code of this very forward pass with
+        # A penalty on the Jacobian differentiates the code of this very forward pass with
         # respect to the input: running the encoder again would update batch-norm
         # statistics twice and draw a second dropout mask.
-        if self.contractive_weight:
+        if getattr(self.regularizer, "needs_input_grad", False):
             X, y = batch
             batch = (X.detach().requires_grad_(True), y)
         return batch
@@ -261,15 +252,8 @@ class AutoencoderNet(TensorNet):
         reconstruction, code = y_pred
         target = X if y_true is None else y_true
         loss = self.criterion_(reconstruction, target.detach())
-        if not training:
-            return loss
-        if self.sparsity == "l1":
-            loss = loss + self.sparsity_weight * l1_activity(code)
-        elif self.sparsity == "kl":
-            loss = loss + self.sparsity_weight * kl_sparsity(code, self.sparsity_target)
-        if self.contractive_weight:
-            loss = loss + self.contractive_weight * contractive(code, X)
-        return loss
+        penalty = self.regularizer.penalty(code, X) if training and self.regularizer else None
+        return loss if penalty is None else loss + penalty
 
 
 class VariationalNet(TensorNet):

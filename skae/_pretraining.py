@@ -1,24 +1,27 @@
-"""Step (a) of ``PretrainedAEClassifier``: the autoencoder whose encoder it starts from.
+"""What ``PretrainedAEClassifier`` prepares before fine-tuning: the pretrained autoencoder
+whose encoder it starts from (step a), and the pseudo-labels of its unlabeled rows.
 
-Only public API of the autoencoders is used here: ``clone``, ``set_params``, ``fit`` and
+Only public API of the estimators is used here: ``clone``, ``set_params``, ``fit`` and
 fitted attributes.
 """
 
 import copy
 
+import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
+from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder
-from .autoencoder import DenoisingAutoencoder
+from ._labels import propagated_labels, unit_rows
+from ._run import draw_seeds
+from ._transformer import BaseAutoencoder
+from .denoising import DenoisingAutoencoder
 
-# The configuration the classifier's figures were measured with (BENCHMARKS.md, issue 12):
-# with the autoencoders' zeroed-output start it scored about 0.6 points lower on mnist10k,
-# with their GELU default (stop 21) 1.9 points lower at 1,000 labels (seed 0); their
-# dropout default (stop 22) was not measured in the classifier.
-DEFAULT_AUTOENCODER = dict(n_components=32, body_start="gate", activation="relu", dropout=0.0)
+# The family's defaults, but ReLU and no dropout: codes pretrained to be classified
+# fine-tune to better accuracy with them than with GELU and dropout (BENCHMARKS.md).
+DEFAULT_AUTOENCODER = dict(n_components=32, activation="relu", dropout=0.0)
 
 
 def autoencoder_param(classifier):
@@ -51,7 +54,7 @@ def pretrain(classifier, X):
         return copy.deepcopy(autoencoder)
     autoencoder = clone(autoencoder)
     if autoencoder.random_state is None:
-        autoencoder.set_params(random_state=classifier._draw_seeds(1)[0])
+        autoencoder.set_params(random_state=draw_seeds(classifier.get_params(deep=False), 1)[0])
     if classifier.pretraining is not None:
         autoencoder.set_params(pretraining=classifier.pretraining)
     return autoencoder.fit(X)
@@ -80,3 +83,24 @@ def _is_fitted(estimator):
     except NotFittedError:
         return False
     return True
+
+
+def spreading_codes(classifier, autoencoder, X, y, labeled):
+    """The codes the pseudo-labels spread over: those of the pretrained encoder beside
+    those of an encoder fine-tuned plainly on the labeled rows alone, each set
+    L2-normalised (so that a pair's cosine similarity is the mean of its two)."""
+    plain = clone(classifier).set_params(
+        autoencoder=FrozenEstimator(autoencoder), reconstruction_weight=0.0,
+        consistency_weight=0.0, pseudo_label_weight=0.0, freeze_encoder=False,
+        callbacks=None, warm_start=False)
+    rows = np.flatnonzero(labeled)
+    plain.fit(_safe_indexing(X, rows), y[rows])
+    return np.hstack([unit_rows(autoencoder.transform(X)), unit_rows(plain.transform(X))])
+
+
+def with_pseudo_labels(codes, targets, n_classes, weight):
+    """``targets`` with two more columns: every unlabeled row's pseudo-label from label
+    spreading over ``codes``, and its weight (``weight`` times the label's certainty)."""
+    pseudo, certainty = propagated_labels(codes, targets, n_classes)
+    weights = np.where(targets < 0, weight * certainty, 0.0)
+    return np.column_stack([targets, pseudo, weights]).astype(np.float32)

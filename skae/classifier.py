@@ -10,7 +10,6 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
-    clone,
 )
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import _safe_indexing
@@ -23,31 +22,25 @@ from sklearn.utils.validation import (
 )
 from torch import nn
 
-from ._base import BaseAutoencoder
-from ._building import code_transform, evaluating, positive_ints
+from ._assembly import assemble_classifier, evaluating
+from ._base import BaseNeuralEstimator
 from ._data import SemiSupervisedBatches
-from ._docs import CLASSIFIER_ATTRIBUTES, CLASSIFIER_PARAMS, TRAINING_PARAMS
 from ._labels import (
     check_known,
     first_classes,
-    propagated_labels,
-    unit_rows,
     unlabeled_mask,
 )
 from ._net import SemiSupervisedNet
-from ._pretraining import check_same_features, pretrain
-from ._training import BaseNeuralEstimator, rolled_back_on_error
-from .modules import EncoderClassifier, MLPHead
-from .modules.bodies import build_module
+from ._plan import Plan, plan_training
+from ._pretraining import check_same_features, pretrain, spreading_codes, with_pseudo_labels
+from ._run import fitted_training, rolled_back_on_error, train
+from ._transformer import BaseAutoencoder
 from .modules.dense import ACTIVATIONS
-
-# max_epochs='auto' of semi-supervised fine-tuning: about this many steps (10 to 100 epochs).
-AUTO_SEMI_SUPERVISED_STEPS = 1_250
 
 
 class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, TransformerMixin,
                              BaseNeuralEstimator):
-    __doc__ = f"""Classifier on an autoencoder's encoder: pretrain without labels, fine-tune with.
+    """Classifier on an autoencoder's encoder: pretrain without labels, fine-tune with.
 
     Training follows the three steps of unsupervised pretraining: (a) fit an autoencoder on
     every row of ``X``, labeled or not; (b) keep its encoder and put a softmax output layer
@@ -65,20 +58,146 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
     Parameters
     ----------
-{CLASSIFIER_PARAMS}
-{TRAINING_PARAMS}
-        These training parameters govern fine-tuning (step c); the autoencoder's own
-        govern pretraining. In semi-supervised fine-tuning (either weight above 0),
-        'auto' means about 1,250 steps (10 to 100 epochs; 20 for 8,000 rows at batch
-        128) and no held-out rows: a few labels are too precious to hold out, and too few
-        to steer early stopping.
+    autoencoder : AutoencoderTransformer, DenoisingAutoencoder or None, default=None
+        Configures step (a): cloned and fitted on all rows of ``X``, unless it is fitted
+        and ``refit_autoencoder=False`` or wrapped in ``sklearn.frozen.FrozenEstimator``
+        (transfer learning). None means ``DenoisingAutoencoder(32, activation='relu',
+        dropout=0.0)``, seeded from ``random_state``.
+
+    refit_autoencoder : bool, default=True
+        Whether to fit a clone of an already fitted ``autoencoder`` anyway.
+
+    pretraining : {'joint', 'greedy'} or None, default=None
+        Overrides the autoencoder's own ``pretraining`` for step (a); None keeps it.
+
+    freeze_encoder : bool or int, default=False
+        Encoder parts kept fixed in fine-tuning: none, all (only the head learns), or the
+        number of leading layers, for an encoder with ordered ``layers``.
+
+    head : torch.nn.Module class or instance or None, default=None
+        The head from codes to class scores. None is a softmax layer on the code, behind
+        ``head_hidden_layer_sizes``; a class is built with its ``head__<name>`` parameters.
+
+    head_hidden_layer_sizes : int or tuple of int, default=()
+        Hidden layers of the built-in head between the code and the softmax.
+
+    activation : {'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', 'identity'}, \
+default='relu'
+        Activation of the built-in head's hidden layers.
+
+    dropout : float, default=0.0
+        Dropout on the code and after every hidden layer of the built-in head.
+
+    reconstruction_weight : float, default=1.0
+        Weight of every row's reconstruction loss in fine-tuning: the pretrained decoder
+        stays on as an auxiliary head, so the encoder keeps learning from unlabeled rows.
+
+    consistency_weight : float, default=1.0
+        Weight of the agreement of predictions on corrupted rows with the confident
+        (0.95) predictions on the clean rows, as in FixMatch.
+
+    pseudo_label_weight : float, default=1.0
+        Weight of the unlabeled rows' pseudo-labels, spread from the labeled rows over a
+        nearest-neighbour graph of the codes and weighted by their certainty. With all
+        three weights at 0, fine-tuning is plain cross-entropy on the labeled rows.
+
+    optimizer : {'adam', 'adamw', 'sgd'} or torch.optim.Optimizer subclass, default='adam'
+        The optimizer. Its other arguments are ``optimizer__<name>`` parameters (e.g.
+        ``optimizer__momentum=0.9``), as in skorch.
+
+    lr : float, default=1e-3
+        Learning rate.
+
+    weight_decay : float, default=0.0
+        L2 penalty on the weights (not on biases, gates or linear paths), as
+        ``MLPRegressor``'s ``alpha``.
+
+    batch_size : int or 'auto', default='auto'
+        Rows per training batch. 'auto': a 64th of the training rows, rounded to a power of
+        two within 16 to 256.
+
+    max_epochs : int or 'auto', default='auto'
+        Most passes over the training rows. 'auto': about 10,000 optimizer steps, within 50
+        to 200 epochs.
+
+    early_stopping : bool or 'auto', default='auto'
+        Whether to hold out ``validation_fraction`` of the rows, stop when their loss
+        stalls and keep the best weights, the starting ones included. 'auto': when at
+        least 10 rows would be held out. Otherwise training stops when its loss stalls.
+
+    validation_fraction : float, default=0.1
+        Share of the rows held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before training stops.
+
+    tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as an improvement.
+
+    callbacks : list or None, default=None
+        More skorch callbacks (``LRScheduler``, ``Checkpoint``, ...) or ``(name, callback)``
+        pairs, run after skae's own; their parameters are ``callbacks__<name>__<param>``.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the fitted weights instead of starting anew.
+
+    device : str or torch.device, default='cpu'
+        Where to train and infer: 'cpu', 'cuda', 'mps', or 'auto' for a GPU when there is
+        one.
+
+    precision : {'float32', 'bfloat16'}, default='float32'
+        'bfloat16' runs the forward passes under bfloat16 autocast; weights, losses and
+        outputs stay float32.
+
+    compile : bool, default=False
+        Whether to compile the network with ``torch.compile``; ``compile__<name>`` sets its
+        arguments.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the held-out rows, the batches and any noise.
+
+    verbose : int, default=0
+        Whether to show a progress bar and the losses of every epoch.
 
     **kwargs : dict
-        ``head__<name>`` arguments of a ``head`` class, as skorch's ``module__<name>``.
+        ``head__<name>``, ``optimizer__<name>``, ``callbacks__<name>__<param>`` and
+        ``compile__<name>`` parameters.
 
     Attributes
     ----------
-{CLASSIFIER_ATTRIBUTES}
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, without the unlabeled marker -1.
+
+    autoencoder_ : AutoencoderTransformer or DenoisingAutoencoder
+        The fitted step-(a) autoencoder; fine-tuning works on a copy of its encoder.
+
+    batch_size_, max_epochs_, early_stopping_ : int, int, bool
+        The last fine-tuning's batch size, epoch limit and whether it held out rows.
+
+    plan_ : Plan
+        What ``fit`` resolved for fine-tuning.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during fit, when ``X`` had string column names.
+
+    loss_curve_ : list of float
+        Fine-tuning loss of every epoch.
+
+    validation_scores_ : list of float or None
+        Minus the held-out cross-entropy of every epoch, when rows were held out.
+
+    n_iter_ : int
+        Number of fine-tuning epochs run.
+
+    net_ : skorch.NeuralNet
+        The fitted skorch net of the fine-tuned encoder and head.
+
+    layout_ : object
+        How samples arrive and how the encoder reads them: the autoencoder's.
+
     See Also
     --------
     sklearn.neural_network.MLPClassifier : The same network without pretraining.
@@ -87,6 +206,13 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
 
     Notes
     -----
+    The training parameters govern fine-tuning (step c); the autoencoder's own govern
+    pretraining. Semi-supervised fine-tuning (any of the three weights above 0) holds out
+    no rows under 'auto' (a few labels are too precious to hold out), and its 'auto'
+    epochs give about 1,250 steps within 10 to 100 epochs; every step takes
+    ``batch_size`` rows of all and tops them up with ``batch_size // 8`` labeled rows.
+    The user guide describes the pseudo-labels.
+
     ``transform`` returns the codes of the fine-tuned encoder; ``autoencoder_.transform``
     those of the pretrained one. ``score`` is the accuracy on the labeled rows: rows marked
     ``-1`` are left out, so ``GridSearchCV`` and ``cross_val_score`` can split a ``y`` that
@@ -144,7 +270,6 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         pseudo_label_weight=1.0,
         optimizer="adam",
         lr=1e-3,
-        momentum=0.9,
         weight_decay=0.0,
         batch_size="auto",
         max_epochs="auto",
@@ -155,7 +280,6 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         callbacks=None,
         warm_start=False,
         device="cpu",
-        data_placement="auto",
         precision="float32",
         compile=False,
         random_state=None,
@@ -175,7 +299,6 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         self.pseudo_label_weight = pseudo_label_weight
         self.optimizer = optimizer
         self.lr = lr
-        self.momentum = momentum
         self.weight_decay = weight_decay
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -186,12 +309,11 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
-        self.data_placement = data_placement
         self.precision = precision
         self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
-        self._set_module_params(kwargs)
+        self._set_extra_params(kwargs)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -265,80 +387,33 @@ class PretrainedAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, T
             targets[labeled] = np.searchsorted(classes, y[labeled])
             semi = self._semi_supervised()
             if semi and self.pseudo_label_weight and not partial and not labeled.all():
-                codes = self._spreading_codes(autoencoder, X_in, y, labeled)
-                targets = self._with_pseudo_labels(codes, targets, len(classes))
-            net = self._train_net(
-                SemiSupervisedNet, lambda: self._build_module(autoencoder, len(classes)),
-                *((X, targets) if semi else (X[labeled], targets[labeled])),
+                codes = spreading_codes(self, autoencoder, X_in, y, labeled)
+                targets = with_pseudo_labels(codes, targets, len(classes),
+                                             self.pseudo_label_weight)
+            params = self.get_params(deep=False)
+            training = plan_training(params, len(y) if semi else int(labeled.sum()),
+                                     semi_supervised=semi, incremental=partial)
+            net = train(
+                params, SemiSupervisedNet,
+                lambda: assemble_classifier(autoencoder, len(classes), params, semi),
+                *((X, targets) if semi else (X[labeled], targets[labeled])), plan=training,
                 epochs=(1 if labeled.any() else 0) if partial else None,
                 previous=self.net_ if warm else None, criterion=nn.CrossEntropyLoss,
                 **(dict(iterator_train=SemiSupervisedBatches,
                         reconstruction_loss=autoencoder.loss,
                         reconstruction_weight=self.reconstruction_weight,
                         consistency_weight=self.consistency_weight) if semi else {}))
-            self.autoencoder_, self.classes_, self.layout_ = autoencoder, classes, layout
-            return self._store_training(net)
-
-    def _auto_early_stopping(self, n_samples):
-        # Semi-supervised fine-tuning holds out no rows: the few labels are too precious,
-        # and too few to steer early stopping.
-        return not self._semi_supervised() and super()._auto_early_stopping(n_samples)
-
-    def _auto_max_epochs(self, steps_per_epoch):
-        if not self._semi_supervised():
-            return super()._auto_max_epochs(steps_per_epoch)
-        return int(np.clip(-(-AUTO_SEMI_SUPERVISED_STEPS // steps_per_epoch), 10, 100))
-
-    def _stops_on_training_loss(self):
-        # Its training loss grows as more rows pass the consistency threshold.
-        return not self._semi_supervised()
+            return self._store(dict(
+                autoencoder_=autoencoder, classes_=classes, layout_=layout,
+                plan_=Plan(None, training), batch_size_=training.batch_size,
+                max_epochs_=training.max_epochs, early_stopping_=training.early_stopping,
+                **fitted_training(net)))
 
     def _semi_supervised(self):
         """Whether fine-tuning reads every row (reconstruction, consistency or
         pseudo-label terms)."""
         return bool(self.reconstruction_weight or self.consistency_weight
                     or self.pseudo_label_weight)
-
-    def _spreading_codes(self, autoencoder, X, y, labeled):
-        """The codes the pseudo-labels spread over: those of the pretrained encoder beside
-        those of an encoder fine-tuned plainly on the labeled rows alone, each set
-        L2-normalised (so that a pair's cosine similarity is the mean of its two)."""
-        plain = clone(self).set_params(
-            autoencoder=FrozenEstimator(autoencoder), reconstruction_weight=0.0,
-            consistency_weight=0.0, pseudo_label_weight=0.0, freeze_encoder=False,
-            callbacks=None, warm_start=False)
-        rows = np.flatnonzero(labeled)
-        plain.fit(_safe_indexing(X, rows), y[rows])
-        return np.hstack([unit_rows(autoencoder.transform(X)), unit_rows(plain.transform(X))])
-
-    def _with_pseudo_labels(self, codes, targets, n_classes):
-        """``targets`` with two more columns: every unlabeled row's pseudo-label from label
-        spreading over ``codes``, and its weight (``pseudo_label_weight`` times the
-        label's certainty)."""
-        pseudo, certainty = propagated_labels(codes, targets, n_classes)
-        weight = np.where(targets < 0, self.pseudo_label_weight * certainty, 0.0)
-        return np.column_stack([targets, pseudo, weight]).astype(np.float32)
-
-    def _build_module(self, autoencoder, n_classes):
-        """Step (b): a copy of the pretrained encoder with a fresh head (and, for
-        semi-supervised fine-tuning, a copy of its decoder and its corruption)."""
-        encoder = copy.deepcopy(autoencoder.encoder_)
-        semi = self._semi_supervised()
-        known = dict(n_components=autoencoder.n_components_, n_classes=n_classes)
-        if self.head is None:
-            head = MLPHead(**known, hidden_layer_sizes=positive_ints(
-                "head_hidden_layer_sizes", self.head_hidden_layer_sizes),
-                activation=self.activation, dropout=self.dropout)
-        else:
-            head = build_module("head", self.head, self._module_kwargs("head"), known)
-        freeze = self.freeze_encoder
-        freeze = bool(freeze) if isinstance(freeze, bool | np.bool_) else int(freeze)
-        return EncoderClassifier(
-            encoder, head, code_transform(autoencoder.sparsity, autoencoder.sparsity_target,
-                                          autoencoder.n_components_),
-            freeze=freeze, sample_shape=autoencoder.layout_.sample_shape,
-            decoder=copy.deepcopy(autoencoder.decoder_) if semi else None,
-            corruption=copy.deepcopy(autoencoder.corruption_) if semi else None)
 
     @property
     def _n_features_out(self):

@@ -19,9 +19,10 @@ import joblib
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._building import evaluating
+from ._assembly import evaluating
+from ._base import BaseNeuralEstimator
 from ._net import LOAD_DEVICE
-from ._training import BaseNeuralEstimator, _resolve_device
+from ._run import resolve_device
 
 __all__ = ["export_onnx", "load"]
 
@@ -76,7 +77,7 @@ default=None
     ('cpu', (2, 2))
     """
     # A device this machine lacks fails here, with advice, before anything is read.
-    target = None if device is None else (device, _resolve_device(device))
+    target = None if device is None else (device, resolve_device(device))
     with _loading_onto(target):
         return joblib.load(file)
 

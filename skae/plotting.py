@@ -9,7 +9,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._training import BaseNeuralEstimator
+from ._base import BaseNeuralEstimator
 
 __all__ = [
     "plot_codes_2d",

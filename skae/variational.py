@@ -11,82 +11,17 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder
-from ._building import evaluating
-from ._docs import (
-    ARCHITECTURE_PARAMS,
-    FITTED_ATTRIBUTES,
-    MODULE_KWARGS,
-    TRAINING_PARAMS,
-    with_entry,
-    without,
-)
+from ._assembly import evaluating
 from ._net import VariationalNet
-from .modules import VAE, BernoulliLikelihood, GaussianLikelihood
+from ._transformer import BaseAutoencoder, Objective
+from .modules import BernoulliLikelihood, GaussianLikelihood
 
 # The seed of the standard normal draws that score_samples shares among all rows.
 SCORE_SEED = 0
 
-# AutoencoderTransformer's parameters that act on a deterministic code.
-_NOT_OFFERED = ("pretraining", "linear_path", "body_start", "tied_weights", "sparsity",
-                "sparsity_weight", "sparsity_target", "contractive_weight")
-_ARCHITECTURE = with_entry(without(ARCHITECTURE_PARAMS, "n_components", "loss", *_NOT_OFFERED),
-                           """\
-    activation : {'auto', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', \
-'identity'}, default='relu'
-        Activation of every hidden (dense or convolutional) layer of the built-in bodies.
-        'auto' picks as :class:`AutoencoderTransformer` does ('gelu' for the dense bodies,
-        'relu' for the convolutional ones); the default stays 'relu', with which this
-        estimator was measured.
-""")
-_ARCHITECTURE = with_entry(_ARCHITECTURE, """\
-    dropout : float or 'auto', default=0.0
-        Dropout probability after every hidden activation (between stacked recurrent
-        layers for 'lstm' and 'gru'). 'auto' picks as :class:`AutoencoderTransformer`
-        does (0.05 for a dense body with more than 16 weights per row of ``X``, 0
-        otherwise); the default stays 0, with which this estimator was measured.
-""")
-
-_VARIATIONAL_PARAMS = """\
-    loss : {'mse', 'bce'}, default='mse'
-        The likelihood of the data given a code, ``p(x | z)``. 'mse': independent
-        Gaussians around the decoder's output, with the variance of ``variance``: a
-        density over real values, in the units of :meth:`sklearn.decomposition.PCA.score`
-        and :meth:`sklearn.mixture.GaussianMixture.score`. 'bce': independent Bernoulli
-        variables whose means are the decoder's (sigmoid) outputs, for data in [0, 1]: the
-        probability of binary data; for grey levels, the usual binary cross-entropy
-        objective, which is not a density and does not compare with Gaussian models.
-
-    beta : float, default=1.0
-        Weight of the KL divergence from the prior in the training loss (a beta-VAE,
-        Higgins et al., 2017): above 1 it trades reconstruction for codes closer to the
-        prior (smoother, often more disentangled), below 1 the reverse. ``score`` always
-        reports the true bound (``beta=1``).
-
-    variance : {'code', 'feature', 'shared'} or float, default='code'
-        The Gaussian likelihood's variance ('mse'). 'code': the log-variance of every
-        feature is a learned value plus a learned linear function of the code, so that
-        the noise depends on what is drawn (a pixel is background for one digit, stroke
-        for another); 'feature': one learned variance per feature; 'shared': one for all
-        features (probabilistic PCA's noise model); a float fixes it (in the units of
-        ``X`` squared). Ignored with 'bce'.
-
-    min_variance : float, default=1e-3
-        Lower bound of a learned variance, as a share of the mean variance of the
-        training features (of 1 when they are all constant). Without one, the variance of
-        a feature the decoder rebuilds exactly (a pixel that is always 0) would shrink to
-        zero and its density grow without bound, so that a single held-out row that
-        departs from it would score minus infinity.
-
-    n_importance_samples : int, default=1
-        Codes drawn per row by :meth:`score_samples`: 1 gives the evidence lower bound
-        (ELBO); more give the importance-weighted bound (Burda et al., 2016), closer to
-        the log-likelihood, at as many decoder passes.
-"""
-
 
 class VariationalAutoencoder(BaseAutoencoder):
-    __doc__ = f"""Variational autoencoder: a generative model of the data with a Gaussian code.
+    """Variational autoencoder: a generative model of the data with a Gaussian code.
 
     The encoder maps every sample to a Gaussian posterior over a code of ``n_components``
     values; the decoder maps codes to a distribution over the data (see ``loss``). Both are
@@ -103,19 +38,171 @@ class VariationalAutoencoder(BaseAutoencoder):
     Parameters
     ----------
     n_components : int, default=2
-        Size of the code.
+        Size of the Gaussian code.
 
-{_ARCHITECTURE}
-{_VARIATIONAL_PARAMS}
-{TRAINING_PARAMS}
-{MODULE_KWARGS}
+    encoder : {'dense', 'conv', 'lstm', 'gru'} or torch.nn.Module class or instance, \
+default='dense'
+        A built-in body, or a module of your own (see :mod:`skae.modules`). A body's
+        options are set as ``encoder__<name>`` (e.g. ``encoder__conv_channels=(16, 32)``)
+        and reach a mirrored decoder too; a class is built with its ``encoder__<name>``.
+
+    decoder : {'dense', 'conv', 'lstm', 'gru'} or torch.nn.Module class or instance or \
+None, default=None
+        The decoder, given as ``encoder`` is, with ``decoder__<name>`` options. None
+        mirrors a built-in encoder; a module of your own as ``encoder`` needs one.
+
+    sample_shape : tuple of int or None, default=None
+        Shape of one sample given as a flat row: ``(channels, height, width)`` for images,
+        ``(timesteps, features)`` for sequences. Not needed for n-D ``X``.
+
+    hidden_layer_sizes : int, tuple of int or 'auto', default='auto'
+        Widths of the dense encoder's hidden layers, input towards code; the decoder
+        mirrors them. 'auto': the power of two at or above ``n_features`` (32 to 512),
+        then one half as wide (at least twice the code) for codes under a 16th of it.
+
+    activation : {'auto', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'elu', 'gelu', \
+'identity'}, default='auto'
+        Activation of the hidden layers. 'auto': 'gelu' for the dense body, 'relu' for the
+        others.
+
+    dropout : float or 'auto', default='auto'
+        Dropout after every hidden activation. 'auto': 0.05 for a dense body with more
+        than 16 weights per training row, none otherwise.
+
+    loss : {'mse', 'bce'}, default='mse'
+        The likelihood ``p(x | z)``: 'mse' Gaussians around the decoder's output (a
+        density, in the units of ``PCA.score``); 'bce' Bernoulli variables, for data in
+        [0, 1].
+
+    beta : float, default=1.0
+        Weight of the KL term in the training loss (a beta-VAE); ``score`` always reports
+        the true bound.
+
+    variance : {'code', 'feature', 'shared'} or float, default='code'
+        The Gaussian likelihood's variance: learned as a function of the code, per
+        feature, shared by all features, or fixed (in the units of ``X`` squared).
+
+    min_variance : float, default=1e-3
+        Floor of a learned variance, as a share of the training features' mean variance,
+        so that a feature rebuilt exactly cannot make held-out densities infinite.
+
+    n_importance_samples : int, default=1
+        Codes drawn per row by :meth:`score_samples`: 1 gives the ELBO, more the tighter
+        importance-weighted bound, at as many decoder passes.
+
+    optimizer : {'adam', 'adamw', 'sgd'} or torch.optim.Optimizer subclass, default='adam'
+        The optimizer. Its other arguments are ``optimizer__<name>`` parameters (e.g.
+        ``optimizer__momentum=0.9``), as in skorch.
+
+    lr : float, default=1e-3
+        Learning rate.
+
+    weight_decay : float, default=0.0
+        L2 penalty on the weights (not on biases, gates or linear paths), as
+        ``MLPRegressor``'s ``alpha``.
+
+    batch_size : int or 'auto', default='auto'
+        Rows per training batch. 'auto': a 64th of the training rows, rounded to a power of
+        two within 16 to 256.
+
+    max_epochs : int or 'auto', default='auto'
+        Most passes over the training rows. 'auto': about 10,000 optimizer steps, within 50
+        to 200 epochs.
+
+    early_stopping : bool or 'auto', default='auto'
+        Whether to hold out ``validation_fraction`` of the rows, stop when their loss
+        stalls and keep the best weights, the starting ones included. 'auto': when at
+        least 10 rows would be held out. Otherwise training stops when its loss stalls.
+
+    validation_fraction : float, default=0.1
+        Share of the rows held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before training stops.
+
+    tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as an improvement.
+
+    callbacks : list or None, default=None
+        More skorch callbacks (``LRScheduler``, ``Checkpoint``, ...) or ``(name, callback)``
+        pairs, run after skae's own; their parameters are ``callbacks__<name>__<param>``.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the fitted weights instead of starting anew.
+
+    device : str or torch.device, default='cpu'
+        Where to train and infer: 'cpu', 'cuda', 'mps', or 'auto' for a GPU when there is
+        one.
+
+    precision : {'float32', 'bfloat16'}, default='float32'
+        'bfloat16' runs the forward passes under bfloat16 autocast; weights, losses and
+        outputs stay float32.
+
+    compile : bool, default=False
+        Whether to compile the network with ``torch.compile``; ``compile__<name>`` sets its
+        arguments.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the held-out rows, the batches and any noise.
+
+    verbose : int, default=0
+        Whether to show a progress bar and the losses of every epoch.
+
+    **kwargs : dict
+        ``encoder__<name>``, ``decoder__<name>``, ``optimizer__<name>``,
+        ``callbacks__<name>__<param>`` and ``compile__<name>`` parameters.
+
     Attributes
     ----------
-{FITTED_ATTRIBUTES}
+    n_components_ : int
+        Number of values in a code: the columns of ``transform``.
+
+    code_shape_ : tuple of int
+        Shape of one code: ``(n_components,)``, or that of the last feature map.
+
+    hidden_layer_sizes_, activation_, dropout_ : tuple of int, str, float or None
+        The encoder's hidden layers, their activation and dropout, 'auto' resolved; None
+        for a body without such a setting.
+
+    linear_path_ : bool
+        Whether the network has linear paths started at PCA.
+
+    batch_size_, max_epochs_, early_stopping_ : int, int, bool
+        The last fit's batch size, epoch limit and whether it held out rows.
+
+    plan_ : Plan
+        Everything ``fit`` resolved, the bodies' constructor arguments included.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during fit, when ``X`` had string column names.
+
+    loss_curve_ : list of float
+        Training loss of every epoch.
+
+    validation_scores_ : list of float or None
+        Minus the held-out loss of every epoch, when rows were held out.
+
+    n_iter_ : int
+        Number of epochs run, over every ``fit`` with ``warm_start`` and ``partial_fit``.
+
+    net_ : skorch.NeuralNet
+        The fitted skorch net; its ``history`` holds every epoch's losses and timings.
+
+    layout_ : object
+        How samples arrive and how the network reads them.
+
+    encoder_ : torch.nn.Module
+        The fitted encoder.
+
+    decoder_ : torch.nn.Module
+        The fitted decoder.
+
     noise_variance_ : ndarray of shape (``n_features_in_``,) or None
-        The Gaussian likelihood's variance of every feature (the same value for all with
-        ``variance='shared'``; at the prior's mean code, zero, with 'code'), in the layout
-        of one sample as ``fit`` received it; None with ``loss='bce'``.
+        The Gaussian likelihood's variance of every feature (at the prior's mean code with
+        ``variance='code'``), in the layout of one sample; None with ``loss='bce'``.
 
     See Also
     --------
@@ -129,10 +216,10 @@ class VariationalAutoencoder(BaseAutoencoder):
     takes ``n_components``) and returns the posterior means, then the log-variances,
     side by side: ``(batch, 2 * n_components)``; the decoder reads codes of
     ``n_components``. The features of the plain autoencoder that act on a deterministic
-    code (``linear_path``, ``pretraining='greedy'``, ``tied_weights``, sparsity and
-    contractive penalties) are not offered. The loss in ``loss_curve_`` and
-    ``validation_scores_`` is minus the beta-weighted ELBO, in nats per sample, for one
-    code drawn per row (held-out rows get the same draws at every epoch).
+    code (linear paths, greedy pretraining, tied weights, code regularizers) are not
+    offered. The loss in ``loss_curve_`` and ``validation_scores_`` is minus the
+    beta-weighted ELBO, in nats per sample, for one code drawn per row (held-out rows get
+    the same draws at every epoch).
 
     ``score_samples`` shares its ``n_importance_samples`` standard normal draws (from a
     fixed seed) among all rows: scores are deterministic, and a row's score does not depend
@@ -157,19 +244,9 @@ class VariationalAutoencoder(BaseAutoencoder):
     True
     """
 
-    # The plain autoencoder's features that act on a deterministic code are not offered;
-    # the shared code reads them, so they are fixed here instead of being parameters.
-    pretraining = "joint"
-    linear_path = False
-    body_start = "gate"
-    tied_weights = False
-    sparsity = None
-    sparsity_weight = 0.0
-    sparsity_target = 0.05
-    contractive_weight = 0.0
     _parameter_constraints: dict = {
         **{name: constraint for name, constraint in BaseAutoencoder._parameter_constraints.items()
-           if name not in _NOT_OFFERED},
+           if name not in ("regularizer", "pretraining", "linear_path", "accelerator")},
         # A Gaussian code has a width: no feature-map codes (n_components=None).
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
@@ -179,7 +256,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
     }
 
-    _net_class = VariationalNet
+    # The encoder returns a mean and a log-variance per code unit.
+    _encoder_outputs = 2
 
     def __init__(
         self,
@@ -187,19 +265,10 @@ class VariationalAutoencoder(BaseAutoencoder):
         *,
         encoder="dense",
         decoder=None,
+        sample_shape=None,
         hidden_layer_sizes="auto",
-        conv_channels=(32, 64),
-        kernel_size=3,
-        image_shape=None,
-        channels_last=False,
-        sequence_shape=None,
-        rnn_hidden_size=64,
-        rnn_num_layers=1,
-        bidirectional=False,
-        activation="relu",
-        output_activation="auto",
-        dropout=0.0,
-        batch_norm=False,
+        activation="auto",
+        dropout="auto",
         loss="mse",
         beta=1.0,
         variance="code",
@@ -207,7 +276,6 @@ class VariationalAutoencoder(BaseAutoencoder):
         n_importance_samples=1,
         optimizer="adam",
         lr=1e-3,
-        momentum=0.9,
         weight_decay=0.0,
         batch_size="auto",
         max_epochs="auto",
@@ -218,7 +286,6 @@ class VariationalAutoencoder(BaseAutoencoder):
         callbacks=None,
         warm_start=False,
         device="cpu",
-        data_placement="auto",
         precision="float32",
         compile=False,
         random_state=None,
@@ -228,19 +295,10 @@ class VariationalAutoencoder(BaseAutoencoder):
         self.n_components = n_components
         self.encoder = encoder
         self.decoder = decoder
+        self.sample_shape = sample_shape
         self.hidden_layer_sizes = hidden_layer_sizes
-        self.conv_channels = conv_channels
-        self.kernel_size = kernel_size
-        self.image_shape = image_shape
-        self.channels_last = channels_last
-        self.sequence_shape = sequence_shape
-        self.rnn_hidden_size = rnn_hidden_size
-        self.rnn_num_layers = rnn_num_layers
-        self.bidirectional = bidirectional
         self.activation = activation
-        self.output_activation = output_activation
         self.dropout = dropout
-        self.batch_norm = batch_norm
         self.loss = loss
         self.beta = beta
         self.variance = variance
@@ -248,7 +306,6 @@ class VariationalAutoencoder(BaseAutoencoder):
         self.n_importance_samples = n_importance_samples
         self.optimizer = optimizer
         self.lr = lr
-        self.momentum = momentum
         self.weight_decay = weight_decay
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -259,12 +316,11 @@ class VariationalAutoencoder(BaseAutoencoder):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
-        self.data_placement = data_placement
         self.precision = precision
         self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
-        self._set_module_params(kwargs)
+        self._set_extra_params(kwargs)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -287,14 +343,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         """
         return self._fit(X)
 
-    # -- hooks of BaseAutoencoder ----------------------------------------------------------
-
-    def _code_width(self, role, n_components):
-        return 2 * n_components if role == "encoder" else n_components
-
-    def _make_autoencoder(self, X, encoder, decoder, corruption=None, code_transform=None,
-                          sample_shape=None):
-        if self.loss == "bce":
+    def _objective(self, params, X, network):
+        if params["loss"] == "bce":
             likelihood = BernoulliLikelihood()
         else:
             variances = _feature_variances(X)
@@ -302,13 +352,11 @@ class VariationalAutoencoder(BaseAutoencoder):
             # Each variance starts at its feature's variance: that of a decoder which
             # rebuilds nothing but the mean, and the floor for a constant feature.
             likelihood = GaussianLikelihood(
-                X.shape[1], self.variance, initial_variance=torch.as_tensor(variances),
-                min_variance=self.min_variance * scale, n_components=self.n_components)
-        return VAE(encoder, decoder, likelihood, n_components=self.n_components,
-                   sample_shape=sample_shape)
-
-    def _net_params(self):
-        return dict(beta=self.beta)
+                X.shape[1], params["variance"], initial_variance=torch.as_tensor(variances),
+                min_variance=params["min_variance"] * scale,
+                n_components=params["n_components"])
+        return Objective(VariationalNet, dict(beta=params["beta"]),
+                         dict(likelihood=likelihood))
 
     # -- the density ----------------------------------------------------------------------
 

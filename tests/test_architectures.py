@@ -20,9 +20,9 @@ from skae import (
 )
 from skae.modules import ConvEncoder, RecurrentEncoder
 
-CONV = dict(encoder="conv", conv_channels=(4, 8), max_epochs=2, batch_size=32,
+CONV = dict(encoder="conv", encoder__conv_channels=(4, 8), max_epochs=2, batch_size=32,
             random_state=0)
-RNN = dict(rnn_hidden_size=8, max_epochs=2, batch_size=32, random_state=0)
+RNN = dict(encoder__rnn_hidden_size=8, max_epochs=2, batch_size=32, random_state=0)
 
 
 def images(shape, n=40, seed=0):
@@ -51,10 +51,10 @@ def test_conv_rebuilds_any_image_shape(shape):
     assert ae.n_features_in_ == int(np.prod(shape))
 
 
-def test_flat_rows_with_image_shape_flow_through_a_pipeline(digits01):
+def test_flat_rows_with_sample_shape_flow_through_a_pipeline(digits01):
     X, _ = digits01
     pipe = make_pipeline(MinMaxScaler(), AutoencoderTransformer(
-        4, image_shape=(1, 8, 8), **CONV)).fit(X)
+        4, sample_shape=(1, 8, 8), **CONV)).fit(X)
     assert pipe.transform(X).shape == (1797, 4)
     ae = pipe[-1]
     assert ae.inverse_transform(pipe.transform(X)).shape == (1797, 64)
@@ -65,14 +65,15 @@ def test_flat_rows_with_image_shape_flow_through_a_pipeline(digits01):
 def test_channels_last_matches_channels_first():
     X = images((3, 9, 7))
     first = AutoencoderTransformer(4, **CONV).fit(X)
-    last = AutoencoderTransformer(4, channels_last=True, **CONV)
+    last = AutoencoderTransformer(4, encoder__channels_last=True, **CONV)
     X_last = X.transpose(0, 2, 3, 1)
     np.testing.assert_allclose(last.fit(X_last).transform(X_last), first.transform(X),
                                rtol=1e-5, atol=1e-6)
     assert last.reconstruct(X_last).shape == (40, 9, 7, 3)
     np.testing.assert_allclose(last.reconstruct(X_last),
                                first.reconstruct(X).transpose(0, 2, 3, 1), rtol=1e-5, atol=1e-6)
-    flat = AutoencoderTransformer(4, channels_last=True, image_shape=(3, 9, 7), **CONV)
+    flat = AutoencoderTransformer(4, encoder__channels_last=True, sample_shape=(3, 9, 7),
+                                  **CONV)
     flat.fit(X_last.reshape(40, -1))
     np.testing.assert_allclose(flat.transform(X_last.reshape(40, -1)), first.transform(X),
                                rtol=1e-5, atol=1e-6)
@@ -94,21 +95,23 @@ def test_colour_images_train():
 
 @pytest.mark.parametrize(("kwargs", "X", "message"), [
     (dict(), images((1, 8, 8)).reshape(40, -1),
-     r"encoder='conv' takes images as a 4-D array .* or as flat rows with image_shape"),
-    (dict(image_shape=(1, 8, 8)), images((1, 7, 7)).reshape(40, -1),
-     r"X has 49 features, but image_shape=\(1, 8, 8\) needs 64 per sample"),
+     r"encoder='conv' takes images as a 4-D array .* or as flat rows with sample_shape"),
+    (dict(sample_shape=(1, 8, 8)), images((1, 7, 7)).reshape(40, -1),
+     r"X has 49 features, but sample_shape=\(1, 8, 8\) needs 64 per sample"),
     (dict(), images((8, 8)), r"got a 3-D array of shape \(40, 8, 8\)"),
-    (dict(image_shape=(1, 8, 8)), images((1, 9, 8)),
-     r"was given image_shape=\(1, 8, 8\), but X holds samples of shape \(1, 9, 8\)"),
-    (dict(tied_weights=True), images((1, 8, 8)),
-     r"tied_weights=True needs the dense encoder and decoder \(encoder='dense'"),
+    (dict(sample_shape=(1, 8, 8)), images((1, 9, 8)),
+     r"was given sample_shape=\(1, 8, 8\), but X holds samples of shape \(1, 9, 8\)"),
+    (dict(encoder__tied_weights=True), images((1, 8, 8)),
+     r"encoder='conv' has no option 'tied_weights'; its options are \[.*'conv_channels'"),
+    (dict(decoder="dense", decoder__tied_weights=True), images((1, 8, 8)),
+     r"tied weights need the dense encoder and decoder \(encoder='dense'"),
 ])
 def test_conv_shape_errors(kwargs, X, message):
     with pytest.raises(ValueError, match=message):
         AutoencoderTransformer(**CONV, **kwargs).fit(X)
 
 
-def test_transform_checks_the_image_shape():
+def test_transform_checks_the_sample_shape():
     ae = AutoencoderTransformer(**CONV).fit(images((1, 8, 8)))
     with pytest.raises(ValueError, match=r"was fitted on samples of shape \(1, 8, 8\)"):
         ae.transform(images((1, 8, 9)))
@@ -157,18 +160,18 @@ def test_greedy_pretraining_of_a_conv_stack():
 def test_recurrent_sequences_in_and_out(encoder):
     X, _ = sines(60, timesteps=10)
     X = np.concatenate([X, -X], axis=2)
-    ae = AutoencoderTransformer(3, encoder=encoder, bidirectional=True,
-                                rnn_num_layers=2, dropout=0.1, **RNN).fit(X)
+    ae = AutoencoderTransformer(3, encoder=encoder, encoder__bidirectional=True,
+                                encoder__rnn_num_layers=2, dropout=0.1, **RNN).fit(X)
     assert isinstance(ae.encoder_.body, RecurrentEncoder)
     assert ae.transform(X).shape == (60, 3)
     assert ae.reconstruct(X).shape == (60, 10, 2)
-    flat = AutoencoderTransformer(3, encoder=encoder, sequence_shape=(10, 2), **RNN)
+    flat = AutoencoderTransformer(3, encoder=encoder, sample_shape=(10, 2), **RNN)
     assert flat.fit(X.reshape(60, -1)).reconstruct(X.reshape(60, -1)).shape == (60, 20)
 
 
 def test_recurrent_codes_separate_frequencies_and_beat_pca():
     X, labels = sines()
-    ae = AutoencoderTransformer(4, encoder="gru", rnn_hidden_size=32, lr=1e-2,
+    ae = AutoencoderTransformer(4, encoder="gru", encoder__rnn_hidden_size=32, lr=1e-2,
                                 max_epochs=60, batch_size=32, early_stopping=False,
                                 linear_path=False, random_state=0).fit(X)
     codes = StandardScaler().fit_transform(ae.transform(X))
@@ -186,8 +189,8 @@ def test_recurrent_shape_errors():
     X, _ = sines(20, timesteps=10)
     with pytest.raises(ValueError, match=r"encoder='lstm' takes sequences as a 3-D"):
         AutoencoderTransformer(encoder="lstm", **RNN).fit(X.reshape(20, -1))
-    with pytest.raises(ValueError, match=r"sequence_shape=\(5, 3\) needs 15 per sample"):
-        AutoencoderTransformer(encoder="gru", sequence_shape=(5, 3),
+    with pytest.raises(ValueError, match=r"sample_shape=\(5, 3\) needs 15 per sample"):
+        AutoencoderTransformer(encoder="gru", sample_shape=(5, 3),
                                **RNN).fit(X.reshape(20, -1))
     with pytest.raises(ValueError, match=r"pretraining='greedy' needs the \w+'s layers in order"):
         AutoencoderTransformer(encoder="gru", pretraining="greedy", **RNN).fit(X)
@@ -196,7 +199,7 @@ def test_recurrent_shape_errors():
 def test_grid_over_encoders(digits01):
     X, _ = digits01
     grid = GridSearchCV(
-        AutoencoderTransformer(4, image_shape=(1, 8, 8), max_epochs=2, random_state=0),
+        AutoencoderTransformer(4, sample_shape=(1, 8, 8), max_epochs=2, random_state=0),
         {"encoder": ["dense", "conv"]}, cv=2).fit(X[:400])
     assert grid.best_params_["encoder"] in {"dense", "conv"}
 
@@ -204,7 +207,7 @@ def test_grid_over_encoders(digits01):
 def test_classifier_on_channels_last_images_and_prefit_shape_check():
     X = images((6, 6, 2), n=60)
     y = np.arange(60) % 2
-    autoencoder = AutoencoderTransformer(3, channels_last=True, **CONV)
+    autoencoder = AutoencoderTransformer(3, encoder__channels_last=True, **CONV)
     clf = PretrainedAEClassifier(autoencoder, max_epochs=2, random_state=0).fit(X, y)
     assert clf.predict(X).shape == (60,)
     assert clf.transform(X.reshape(60, -1)).shape == (60, 3)
@@ -231,7 +234,7 @@ def test_conv_denoising_and_classifier_on_cuda(digits01):
 
 @pytest.mark.parametrize("params, expected, absent", [
     (dict(max_epochs=1, random_state=0), torch.nn.GELU, torch.nn.ReLU),
-    (dict(image_shape=(1, 8, 8), **CONV), torch.nn.ReLU, torch.nn.GELU),
+    (dict(sample_shape=(1, 8, 8), **CONV), torch.nn.ReLU, torch.nn.GELU),
     (dict(activation="relu", max_epochs=1, random_state=0), torch.nn.ReLU, torch.nn.GELU),
 ])
 def test_auto_activation_is_gelu_for_dense_bodies_and_relu_for_conv(params, expected, absent):
@@ -247,8 +250,8 @@ def test_auto_activation_is_gelu_for_dense_bodies_and_relu_for_conv(params, expe
     (dict(max_epochs=1, random_state=0), 0.05),
     (dict(hidden_layer_sizes=(4,), max_epochs=1, random_state=0), None),
     (dict(hidden_layer_sizes=(5,), max_epochs=1, random_state=0), 0.05),
-    (dict(hidden_layer_sizes=(5,), tied_weights=True, max_epochs=1, random_state=0), None),
-    (dict(image_shape=(1, 8, 8), **CONV), None),
+    (dict(hidden_layer_sizes=(5,), encoder__tied_weights=True, max_epochs=1, random_state=0), None),
+    (dict(sample_shape=(1, 8, 8), **CONV), None),
     (dict(dropout=0.2, max_epochs=1, random_state=0), 0.2),
     (dict(dropout=0.0, max_epochs=1, random_state=0), None),
 ])

@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from skae import AutoencoderTransformer, reconstruction_error
 from skae.modules.dense import ACTIVATIONS
 from skae.penalties import contractive
+from skae.regularizers import KL, L1, Contractive, TopK
 
 from .conftest import FAST
 
@@ -81,14 +82,16 @@ def test_bce_rejects_data_outside_unit_interval(blobs):
 
 
 def test_bce_rejects_unbounded_output(digits01):
-    with pytest.raises(ValueError, match="output_activation='sigmoid'"):
-        AutoencoderTransformer(loss="bce", output_activation="identity", **FAST).fit(digits01[0])
+    with pytest.raises(ValueError, match=r"loss='bce' needs reconstructions in \[0, 1\], but "
+                                         r"decoder__output_activation='identity'; use 'sigmoid'"):
+        AutoencoderTransformer(loss="bce", decoder__output_activation="identity",
+                               **FAST).fit(digits01[0])
 
 
 def test_tied_weights_halve_parameters_and_share_storage(blobs):
     X, _ = blobs
     params = {**FAST, "hidden_layer_sizes": (6,)}
-    tied = AutoencoderTransformer(3, tied_weights=True, linear_path=False, **params).fit(X)
+    tied = AutoencoderTransformer(3, encoder__tied_weights=True, linear_path=False, **params).fit(X)
     untied = AutoencoderTransformer(3, linear_path=False, **params).fit(X)
     count = lambda ae: sum(p.numel() for p in ae.net_.module_.parameters())  # noqa: E731
     weights = 10 * 6 + 6 * 3
@@ -101,7 +104,7 @@ def test_tied_weights_halve_parameters_and_share_storage(blobs):
 def test_dropout_batch_norm_and_weight_decay_train(blobs):
     X, _ = blobs
     ae = AutoencoderTransformer(
-        2, dropout=0.2, batch_norm=True, weight_decay=1e-3, **FAST).fit(X)
+        2, dropout=0.2, encoder__batch_norm=True, weight_decay=1e-3, **FAST).fit(X)
     assert any(isinstance(m, torch.nn.BatchNorm1d) for m in ae.encoder_.modules())
     assert any(isinstance(m, torch.nn.Dropout) for m in ae.decoder_.modules())
     np.testing.assert_array_equal(ae.transform(X[:5]), ae.transform(X[:5]))
@@ -111,16 +114,16 @@ def test_l1_sparsity_shrinks_codes(blobs):
     X, _ = blobs
     params = {**FAST, "max_epochs": 20}
     plain = AutoencoderTransformer(8, linear_path=False, **params).fit(X)
-    sparse = AutoencoderTransformer(8, sparsity="l1", sparsity_weight=0.1, **params).fit(X)
+    sparse = AutoencoderTransformer(8, regularizer=L1(0.1), **params).fit(X)
     assert np.abs(sparse.transform(X)).mean() < np.abs(plain.transform(X)).mean()
 
 
 def test_kl_sparsity_pulls_mean_activation_to_target(blobs):
     X, _ = blobs
     params = {**FAST, "max_epochs": 30}
-    loose = AutoencoderTransformer(8, sparsity="kl", sparsity_weight=0.0, **params).fit(X)
-    tight = AutoencoderTransformer(8, sparsity="kl", sparsity_weight=1.0,
-                                   sparsity_target=0.05, **params).fit(X)
+    loose = AutoencoderTransformer(8, regularizer=KL(weight=0.0), **params).fit(X)
+    tight = AutoencoderTransformer(8, regularizer=KL(weight=1.0, target=0.05),
+                                   **params).fit(X)
     codes = tight.transform(X)
     assert codes.min() >= 0 and codes.max() <= 1
     assert abs(codes.mean() - 0.05) < abs(loose.transform(X).mean() - 0.05)
@@ -128,7 +131,7 @@ def test_kl_sparsity_pulls_mean_activation_to_target(blobs):
 
 def test_topk_sparsity_keeps_k_units(blobs):
     X, _ = blobs
-    ae = AutoencoderTransformer(10, sparsity="topk", sparsity_target=0.3, **FAST).fit(X)
+    ae = AutoencoderTransformer(10, regularizer=TopK(0.3), **FAST).fit(X)
     codes = ae.transform(X)
     assert ((codes != 0).sum(axis=1) <= 3).all()
     assert ((codes != 0).sum(axis=1) == 3).mean() > 0.9
@@ -138,7 +141,7 @@ def test_contractive_penalty_flattens_the_encoder(blobs):
     X, _ = blobs
     params = {**FAST, "max_epochs": 15, "activation": "tanh"}
     plain = AutoencoderTransformer(4, **params).fit(X)
-    contracted = AutoencoderTransformer(4, contractive_weight=1.0, **params).fit(X)
+    contracted = AutoencoderTransformer(4, regularizer=Contractive(1.0), **params).fit(X)
     def penalty(encoder):
         X_t = torch.as_tensor(X).requires_grad_(True)
         return contractive(encoder(X_t), X_t)
@@ -149,7 +152,8 @@ def test_contractive_penalty_flattens_the_encoder(blobs):
 @pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
 def test_optimizers(blobs, optimizer):
     X, _ = blobs
-    ae = AutoencoderTransformer(2, optimizer=optimizer, lr=1e-2, momentum=0.5, **FAST).fit(X)
+    momentum = {"optimizer__momentum": 0.5} if optimizer == "sgd" else {}
+    ae = AutoencoderTransformer(2, optimizer=optimizer, lr=1e-2, **momentum, **FAST).fit(X)
     assert type(ae.net_.optimizer_).__name__.lower() == optimizer
     if optimizer == "sgd":
         assert ae.net_.optimizer_.param_groups[0]["momentum"] == 0.5

@@ -220,7 +220,7 @@ def test_freeze_leading_layers(few_labels):
 
 def test_frozen_batch_norm_keeps_its_statistics(few_labels):
     X, _, y_few = few_labels
-    autoencoder = clone(AE).set_params(batch_norm=True)
+    autoencoder = clone(AE).set_params(encoder__batch_norm=True)
     clf = PretrainedAEClassifier(autoencoder, freeze_encoder=True, **FAST_CLASSIFIER)
     clf.fit(X, y_few)
     np.testing.assert_allclose(clf.transform(X), clf.autoencoder_.transform(X), rtol=1e-6)
@@ -246,7 +246,8 @@ def test_greedy_pretraining_trains_layer_by_layer(few_labels):
 
 def test_greedy_layers_are_the_stacked_network(digits):
     X, _ = digits
-    autoencoder = clone(AE).set_params(tied_weights=True, max_epochs=5, pretraining="greedy")
+    autoencoder = clone(AE).set_params(encoder__tied_weights=True, max_epochs=5,
+                                             pretraining="greedy")
     autoencoder.fit(X)
     first_pair = torch.nn.Sequential(autoencoder.encoder_.layers[0],
                                      autoencoder.decoder_.layers[-1]).eval()
@@ -280,13 +281,11 @@ def test_default_autoencoder_and_seeding(few_labels):
     params = {**FAST_CLASSIFIER, "max_epochs": 2}
     clf = PretrainedAEClassifier(**params)
     clf.fit(X[:200], y_few[:200])
+    assert isinstance(clf.autoencoder_, DenoisingAutoencoder)
     assert clf.autoencoder_.n_components == 32
     assert clf.autoencoder_.random_state is not None
-    # Its bodies start behind closed gates, not with zeroed output layers (the
-    # autoencoders' own default), which classified worse on mnist10k.
-    assert clf.autoencoder_.body_start == "gate"
     assert (clf.autoencoder_.activation, clf.autoencoder_.dropout) == ("relu", 0.0)
-    assert abs(clf.net_.module_.encoder.gate.item()) < 0.5  # from 0, not from 1
+    assert (clf.autoencoder_.activation_, clf.autoencoder_.dropout_) == ("relu", 0.0)
     again = PretrainedAEClassifier(**params).fit(X[:200], y_few[:200])
     np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
 

@@ -17,6 +17,7 @@ from skae import (
     PretrainedAEClassifier,
     neg_reconstruction_error,
 )
+from skae._plan import plan_network
 from skae.modules.bodies import BODIES, build_module
 
 from .conftest import FAST, FAST_CLASSIFIER
@@ -160,11 +161,11 @@ def test_images_reach_a_custom_encoder_as_images(digits01):
     X, _ = digits01
     images = X[:200].reshape(-1, 1, 8, 8)
     model = AutoencoderTransformer(4, encoder=ImageEncoder, decoder="conv",
-                                   conv_channels=(4,), **TRAIN).fit(images)
+                                   decoder__conv_channels=(4,), **TRAIN).fit(images)
     assert model.layout_.sample_shape == (1, 8, 8)
     assert model.reconstruct(images).shape == images.shape
     flat = AutoencoderTransformer(4, encoder=ImageEncoder, decoder="dense",
-                                  image_shape=(1, 8, 8), **TRAIN).fit(X[:200])
+                                  sample_shape=(1, 8, 8), **TRAIN).fit(X[:200])
     assert flat.transform(X[:5]).shape == (5, 4)
 
 
@@ -177,7 +178,8 @@ def test_images_reach_a_custom_encoder_as_images(digits01):
     (dict(encoder=Encoder, decoder=Decoder, encoder__depth=2),
      r"Could not build encoder=Encoder with arguments .*depth"),
     (dict(encoder=int, decoder=Decoder), "must be a built-in body name, a torch.nn.Module"),
-    (dict(encoder=Encoder, decoder=Decoder, tied_weights=True), "tied_weights=True needs"),
+    (dict(encoder=Encoder, decoder=Decoder, decoder__tied_weights=True),
+     r"tied weights need the dense encoder and decoder"),
     (dict(encoder=Flat, decoder=Decoder, pretraining="greedy"),
      "pretraining='greedy' needs the encoder's layers in order, but Flat has no 'layers'"),
     (dict(encoder=Encoder, decoder=FlatDecoder, pretraining="greedy"),
@@ -193,12 +195,13 @@ def test_module_mistakes_are_clear_errors_at_fit(blobs, params, match):
 def test_unknown_keyword_is_refused_at_fit(blobs):
     X, y = blobs
     model = AutoencoderTransformer(hiden_layer_sizes=(3,))
-    with pytest.raises(TypeError, match=r"unexpected parameters \['hiden_layer_sizes'\]; "
-                                        "besides its own parameters it takes encoder__<name> "
-                                        "and decoder__<name>"):
+    with pytest.raises(TypeError, match=r"unexpected parameters 'hiden_layer_sizes'; "
+                                        "besides its own parameters it takes encoder__<name>, "
+                                        "decoder__<name>"):
         model.fit(X)
     assert not hasattr(model, "n_features_in_")
-    with pytest.raises(TypeError, match=r"\['encoder__width'\].*takes head__<name>"):
+    with pytest.raises(TypeError, match=r"PretrainedAEClassifier got unexpected parameters "
+                                        r"'encoder__width'.*takes head__<name>"):
         PretrainedAEClassifier(encoder__width=3).fit(X, y)
 
 
@@ -252,12 +255,14 @@ def test_every_built_in_body_is_one_registry_entry():
     assert set(BODIES) == {"dense", "conv", "lstm", "gru"}
     for name, body in BODIES.items():
         shape = {1: None, 2: (5, 3), 3: (1, 8, 8)}[body.rank]
-        settings = AutoencoderTransformer().get_params()
-        # The estimator resolves its 'auto' settings before they reach a body.
-        settings.update(hidden_layer_sizes=(4,), conv_channels=(4,), activation="relu",
-                        dropout=0.0)
-        known = {**body.kwargs(settings, shape, 15 if shape is None else None),
-                 "n_components": 2}
-        encoder = build_module("encoder", body.encoder, {}, known)
+        options = {"encoder__conv_channels": (4,)} if name == "conv" else {}
+        settings = AutoencoderTransformer(2, encoder=name, hidden_layer_sizes=(4,),
+                                          activation="relu", dropout=0.0,
+                                          **options).get_params(deep=False)
+        # The plan resolves the estimator's 'auto' settings before they reach a body.
+        plan = plan_network(settings, 10, 15 if shape is None else int(np.prod(shape)), shape)
+        assert plan.encoder.module is body.encoder, name
+        encoder = build_module("encoder", plan.encoder.module, plan.encoder.kwargs,
+                               plan.encoder.inferred)
         X = torch.zeros(3, *(shape or (15,)))
         assert encoder(X).shape == (3, 2), name

@@ -162,7 +162,7 @@ def test_other_autoencoders_and_images(digits01):
     assert denoising.predict(X).shape == (200,)
     images = X.reshape(-1, 1, 8, 8)
     conv = AutoencoderOutlierDetector(AutoencoderTransformer(
-        4, encoder="conv", conv_channels=(4,), **FAST)).fit(images)
+        4, encoder="conv", encoder__conv_channels=(4,), **FAST)).fit(images)
     assert conv.feature_errors(images[:3]).shape == (3, 1, 8, 8)
     assert conv.score_samples(images).shape == (200,)
 

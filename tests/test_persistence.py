@@ -125,8 +125,8 @@ def _onnx_codes(path, X):
 @pytest.mark.parametrize("make", [
     lambda: AutoencoderTransformer(4, **FAST),
     lambda: DenoisingAutoencoder(4, noise="masking", noise_level=0.3, **FAST),
-    lambda: AutoencoderTransformer(4, encoder="conv", conv_channels=(4,), image_shape=(1, 8, 8),
-                                   max_epochs=1, random_state=0),
+    lambda: AutoencoderTransformer(4, encoder="conv", encoder__conv_channels=(4,),
+                                   sample_shape=(1, 8, 8), max_epochs=1, random_state=0),
     lambda: AutoencoderTransformer(4, encoder="lstm", max_epochs=1, random_state=0),
 ], ids=["dense", "denoising", "conv", "lstm"])
 def test_onnx_graph_computes_transform(make, digits01, tmp_path):

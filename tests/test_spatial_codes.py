@@ -17,13 +17,14 @@ from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClass
 from skae.modules import ConvDecoder, ConvEncoder, LinearPath
 from skae.modules.bodies import BODIES
 from skae.modules.conv import conv_code_shape
+from skae.regularizers import TopK
 
 from .conftest import FAST_CLASSIFIER
 from .test_custom_modules import Decoder, Encoder
 
 # On 8 x 8 digits two convolutions give a code of 3 channels of 2 x 2.
-SPATIAL = dict(n_components=None, encoder="conv", image_shape=(1, 8, 8), conv_channels=(4, 3),
-               max_epochs=2, batch_size=32, random_state=0)
+SPATIAL = dict(n_components=None, encoder="conv", sample_shape=(1, 8, 8),
+               encoder__conv_channels=(4, 3), max_epochs=2, batch_size=32, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -142,14 +143,14 @@ def test_in_a_pipeline_with_a_grid_over_code_size(small_digits):
     assert pipe.fit(X, y).score(X, y) > 0.3
     # Unsupervised: GridSearchCV ranks code sizes by the autoencoder's score.
     grid = GridSearchCV(AutoencoderTransformer(**SPATIAL),
-                        {"conv_channels": [(4,), (4, 3)]}, cv=2).fit(X)
+                        {"encoder__conv_channels": [(4,), (4, 3)]}, cv=2).fit(X)
     assert grid.best_estimator_.code_shape_ in {(4, 4, 4), (3, 2, 2)}
 
 
 def test_images_as_4d_and_channels_last():
     X = np.random.default_rng(0).random((40, 9, 7, 3), dtype=np.float32)
-    ae = AutoencoderTransformer(**{**SPATIAL, "image_shape": None},
-                                channels_last=True).fit(X)
+    ae = AutoencoderTransformer(**{**SPATIAL, "sample_shape": None},
+                                encoder__channels_last=True).fit(X)
     assert ae.code_shape_ == (3, 3, 2)
     assert ae.transform(X).shape == (40, 18)
     assert ae.inverse_transform(ae.transform(X)).shape == X.shape
@@ -163,7 +164,7 @@ def test_denoising_greedy_and_topk(small_digits):
     greedy = AutoencoderTransformer(**SPATIAL, pretraining="greedy").fit(X)
     assert {row["layer"] for row in greedy.net_.history} == {0, 1}
     assert greedy.transform(X).shape == (300, 12)
-    topk = AutoencoderTransformer(**SPATIAL, sparsity="topk", sparsity_target=0.25).fit(X)
+    topk = AutoencoderTransformer(**SPATIAL, regularizer=TopK(0.25)).fit(X)
     assert ((topk.transform(X) != 0).sum(axis=1) <= 3).all()  # 0.25 of 12 values
 
 
@@ -184,20 +185,23 @@ def test_classifier_on_a_spatial_code(small_digits):
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    (dict(encoder="dense", image_shape=None),
+    (dict(encoder="dense", sample_shape=None),
      r"n_components=None makes the code the encoder's last feature map \(no dense "
      r"bottleneck\), which only encoder='conv' has; encoder='dense' ends in a vector"),
-    (dict(encoder="lstm", image_shape=None, sequence_shape=(8, 8)),
+    (dict(encoder="lstm", sample_shape=(8, 8)),
      "encoder='lstm' ends in a vector. Pass an int n_components"),
-    (dict(encoder=Encoder, decoder=Decoder, image_shape=None),
+    (dict(encoder=Encoder, decoder=Decoder, sample_shape=None),
      "an encoder of your own sets its code's width itself"),
     (dict(linear_path=True),
      r"linear_path=True needs an int n_components \(n_components=None makes the code a "
      "feature map"),
-    (dict(conv_channels=()), r"conv_channels=\(\) has no convolution"),
+    (dict(encoder__conv_channels=()), r"conv_channels=\(\) has no convolution"),
 ])
 def test_errors(small_digits, params, message):
-    ae = AutoencoderTransformer(**{**SPATIAL, **params})
+    base = dict(SPATIAL)
+    if "encoder" in params:  # the conv body's options are not the other encoders'
+        del base["encoder__conv_channels"]
+    ae = AutoencoderTransformer(**{**base, **params})
     with pytest.raises(ValueError, match=message):
         ae.fit(small_digits[0])
     assert not hasattr(ae, "n_components_")  # a failed fit leaves no fitted state

@@ -16,9 +16,10 @@ from skorch.callbacks import (
 )
 from torch.optim.lr_scheduler import StepLR
 
-from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier
+from skae import AutoencoderTransformer, DenoisingAutoencoder, PretrainedAEClassifier, _data
 from skae._rows import HostRows, placement
-from skae._training import fused_supported
+from skae._run import fused_supported
+from skae.regularizers import Contractive
 
 from .conftest import FAST, FAST_CLASSIFIER
 
@@ -157,7 +158,8 @@ def test_failed_refit_leaves_a_fitted_conv_estimator_usable(digits01):
     # Regression: the layout was overwritten before validation failed.
     X, _ = digits01
     images = X[:64].reshape(-1, 1, 8, 8)
-    model = AutoencoderTransformer(2, encoder="conv", conv_channels=(2,), **FAST).fit(images)
+    model = AutoencoderTransformer(2, encoder="conv", encoder__conv_channels=(2,),
+                                   **FAST).fit(images)
     codes = model.transform(images)
     bad = np.full((10, 1, 4, 4), np.nan, dtype=np.float32)
     with pytest.raises(ValueError, match="NaN"):
@@ -196,7 +198,7 @@ def test_contractive_penalty_runs_the_encoder_once_per_batch(blobs):
     # Regression: batch norm statistics were updated twice, a second dropout mask drawn.
     X, _ = blobs
     model = AutoencoderTransformer(2, encoder=CountingEncoder, decoder="dense",
-                                   contractive_weight=0.1, **FAST).fit(X)
+                                   regularizer=Contractive(0.1), **FAST).fit(X)
     n_batches = -(-len(X) // FAST["batch_size"])
     # Two rows checked before training, then one call per training batch.
     assert model.encoder_.calls == 1 + FAST["max_epochs"] * n_batches
@@ -278,11 +280,19 @@ def test_weight_decay_falls_on_the_weights_only(digits):
 # -- data placement, precision, compile ------------------------------------------------
 
 
-def test_host_placement_trains_the_same_model(digits):
+def on_the_host(X, device, data_placement="auto"):
+    """``placement`` deciding 'host' for every X: the estimators always place by 'auto'."""
+    return "host"
+
+
+def test_host_placement_trains_the_same_model(digits, monkeypatch):
     X, _ = digits
     on_device = AutoencoderTransformer(4, **FAST).fit(X)
-    on_host = AutoencoderTransformer(4, data_placement="host", **FAST).fit(X)
-    assert isinstance(on_host.net_.get_dataset(X).X, HostRows)
+    with monkeypatch.context() as patch:
+        patch.setattr(_data, "placement", on_the_host)
+        on_host = AutoencoderTransformer(4, **FAST).fit(X)
+        assert isinstance(on_host.net_.get_dataset(X).X, HostRows)
+    assert not isinstance(on_device.net_.get_dataset(X).X, HostRows)
     np.testing.assert_allclose(on_host.transform(X), on_device.transform(X), rtol=1e-5)
 
 
@@ -337,15 +347,18 @@ def test_compile_goes_through_skorch_with_its_arguments(digits):
     assert isinstance(ae.net_.module_, torch._dynamo.eval_frame.OptimizedModule)
     assert ae.transform(X).shape == (len(X), 4)
     np.testing.assert_allclose(pickle.loads(pickle.dumps(ae)).transform(X), ae.transform(X))
-    with pytest.raises(TypeError, match=r"unexpected parameters \['compiler__mode'\]"):
+    with pytest.raises(TypeError, match=r"AutoencoderTransformer got unexpected parameters "
+                                        r"'compiler__mode'"):
         AutoencoderTransformer(4, compiler__mode="max-autotune", **FAST).fit(X)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_host_rows_reach_the_gpu_through_the_side_stream(digits):
+def test_host_rows_reach_the_gpu_through_the_side_stream(digits, monkeypatch):
     X, _ = digits
     on_gpu = AutoencoderTransformer(4, device="cuda", **FAST).fit(X)
-    from_host = AutoencoderTransformer(4, device="cuda", data_placement="host", **FAST).fit(X)
+    monkeypatch.setattr(_data, "placement", on_the_host)
+    from_host = AutoencoderTransformer(4, device="cuda", **FAST).fit(X)
+    assert isinstance(from_host.net_.get_dataset(X).X, HostRows)
     np.testing.assert_allclose(from_host.transform(X), on_gpu.transform(X), atol=1e-5)
 
 

@@ -123,7 +123,7 @@ def test_bernoulli_likelihood_for_binary_data(digits01):
 
 def test_conv_body_keeps_the_image_layout(digits01):
     images = digits01[0][:200].reshape(-1, 1, 8, 8)
-    vae = VariationalAutoencoder(3, encoder="conv", conv_channels=(4,), **FAST).fit(images)
+    vae = VariationalAutoencoder(3, encoder="conv", encoder__conv_channels=(4,), **FAST).fit(images)
     assert vae.transform(images).shape == (200, 3)
     samples, _ = vae.sample(5, random_state=0)
     assert samples.shape == (5, 1, 8, 8)
@@ -163,7 +163,8 @@ def test_bad_parameters_raise_clear_errors(fitted, blobs):
         VariationalAutoencoder(variance="diagonal", **FAST).fit(X)
     with pytest.raises(InvalidParameterError, match="'beta' parameter"):
         VariationalAutoencoder(beta=-1, **FAST).fit(X)
-    with pytest.raises(TypeError, match=r"unexpected parameters \['sparsity'\]"):
+    with pytest.raises(TypeError, match=r"VariationalAutoencoder got unexpected parameters "
+                                        r"'sparsity'"):
         VariationalAutoencoder(sparsity="l1", **FAST).fit(X)
     with pytest.raises(ValueError, match="loss='bce' needs X in"):
         VariationalAutoencoder(loss="bce", **FAST).fit(X)
@@ -221,4 +222,4 @@ def test_code_variance_needs_the_code_width():
 def test_a_gaussian_code_needs_a_width():
     X = np.random.default_rng(0).random((20, 64)).astype(np.float32)
     with pytest.raises(ValueError, match="'n_components' parameter of VariationalAutoencoder"):
-        VariationalAutoencoder(None, encoder="conv", image_shape=(1, 8, 8)).fit(X)
+        VariationalAutoencoder(None, encoder="conv", sample_shape=(1, 8, 8)).fit(X)

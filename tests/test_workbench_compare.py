@@ -89,7 +89,7 @@ def test_images_search_dense_and_conv_bodies():
     assert {"dense", "conv"} == {params["encoder"][0] for params in grid}
     workbench.fit_pca()
     workbench.fit_autoencoder()
-    assert workbench.best("AutoencoderTransformer").image_shape == (1, 8, 8)
+    assert workbench.best("AutoencoderTransformer").sample_shape == (1, 8, 8)
     sizes, errors, fitted = workbench.refit_code_sizes((2, 4, 64, 100))
     assert sizes == [2, 4, 8]
     assert len(errors["PCA"]) == len(errors["AutoencoderTransformer"]) == 3

@@ -1,9 +1,9 @@
 """The built-in bodies (dense, conv, lstm, gru) as one table, and how any body is built.
 
 A *body* is an encoder class and the decoder class that mirrors it, plus what the estimators
-need to know to feed them: how many dimensions one sample has as the network reads it, which
-parameter gives that shape for flat rows, and how to say what input the body takes. Adding a
-body is adding one :class:`Body` to :data:`BODIES`.
+need to know to feed them (how many dimensions one sample has as the network reads it, how to
+say what input the body takes) and the body's own options with their defaults, which users
+set as ``encoder__<name>``. Adding a body is adding one :class:`Body` to :data:`BODIES`.
 
 Any ``torch.nn.Module`` class can serve as an encoder, decoder or head: :func:`build_module`
 makes it from the user's keyword arguments, and fills in the constructor arguments that skae
@@ -25,27 +25,30 @@ from .recurrent import RecurrentDecoder, RecurrentEncoder
 
 @dataclass(frozen=True)
 class Body:
-    """A built-in encoder and decoder, and the input they read.
+    """A built-in encoder and decoder, the input they read and the options they own.
 
     Parameters
     ----------
     encoder, decoder : type
-        ``torch.nn.Module`` classes. Both take the sample's shape (``shape_param``, or
+        ``torch.nn.Module`` classes. Both take the sample's shape (``shape_arg``, or
         ``n_features`` for flat rows) and ``n_components`` first.
     rank : int
         Dimensions of one sample as the network reads it: 1 for flat rows, 2 for
         ``(timesteps, features)``, 3 for ``(channels, height, width)``.
-    shape_param : str or None
-        The estimator parameter (and constructor argument) giving one sample's shape when
-        samples come as flat rows; None for flat-row bodies.
+    shape_arg : str or None
+        The constructors' argument giving one sample's shape; None for flat-row bodies.
     expected : str
         How ``X`` must come, completing "``encoder='<name>'`` takes ...".
-    options : tuple of str
-        The estimator parameters passed on to both constructors.
+    options : dict
+        The body's own options and their defaults, set by users as ``encoder__<name>``
+        (reaching the mirrored decoder too) or ``decoder__<name>``. They are passed to
+        both constructors, except those in ``read_by_skae``.
+    read_by_skae : tuple of str
+        Options that skae itself reads instead of the constructors: ``tied_weights`` (the
+        decoder reuses the encoder's transposed weights) and ``channels_last`` (images
+        come as ``(height, width, channels)``).
     fixed : dict
         Constructor arguments that the body itself sets (e.g. the recurrent cell).
-    tieable : bool
-        Whether the decoder can reuse the encoder's transposed weights.
     feature_map : callable or None
         For bodies whose code can be the encoder's last feature map (``n_components=None``,
         which the encoder and decoder classes then take): a function of constructor
@@ -55,8 +58,8 @@ class Body:
     Examples
     --------
     >>> from skae.modules.bodies import BODIES
-    >>> BODIES["conv"].rank, BODIES["conv"].shape_param
-    (3, 'image_shape')
+    >>> BODIES["conv"].rank, BODIES["conv"].options["conv_channels"]
+    (3, (32, 64))
     >>> BODIES["conv"].feature_map((1, 28, 28), conv_channels=(4, 8), kernel_size=3)
     (8, 7, 7)
     >>> BODIES["dense"].feature_map is None
@@ -66,49 +69,44 @@ class Body:
     encoder: type
     decoder: type
     rank: int
-    shape_param: str | None
+    shape_arg: str | None
     expected: str
-    options: tuple
+    options: dict = field(default_factory=dict)
+    read_by_skae: tuple = ()
     fixed: dict = field(default_factory=dict)
-    tieable: bool = False
     feature_map: Callable | None = None
 
-    def kwargs(self, settings, sample_shape, n_features):
-        """Constructor arguments common to the encoder and decoder, from the settings."""
-        first = {"n_features": n_features} if self.shape_param is None else {
-            self.shape_param: sample_shape}
-        return {**first, **{name: settings[name] for name in self.options}, **self.fixed}
-
-    def code_shape(self, settings, sample_shape, n_features):
-        """The shape of the code that is the encoder's last feature map, from the settings;
-        None when this body has no such code."""
+    def code_shape(self, options, sample_shape):
+        """The shape of the code that is the encoder's last feature map, for the body's
+        ``options``; None when this body has no such code."""
         if self.feature_map is None:
             return None
-        kwargs = self.kwargs(settings, sample_shape, n_features)
+        kwargs = {**self.options, **options, self.shape_arg: sample_shape}
         parameters = inspect.signature(self.feature_map).parameters
         return tuple(self.feature_map(**{k: v for k, v in kwargs.items() if k in parameters}))
 
 
 _RECURRENT = dict(
-    rank=2, shape_param="sequence_shape",
+    rank=2, shape_arg="sequence_shape",
     expected="sequences as a 3-D array (n_samples, timesteps, features) or as flat rows with "
-             "sequence_shape=(timesteps, features)",
-    options=("rnn_hidden_size", "rnn_num_layers", "bidirectional", "dropout"),
+             "sample_shape=(timesteps, features)",
+    options={"rnn_hidden_size": 64, "rnn_num_layers": 1, "bidirectional": False},
 )
 
 BODIES = {
     "dense": Body(
-        DenseEncoder, DenseDecoder, rank=1, shape_param=None,
+        DenseEncoder, DenseDecoder, rank=1, shape_arg=None,
         expected="2-D X (n_samples, n_features); flatten images with X.reshape(len(X), -1) "
                  "or use encoder='conv'",
-        options=("hidden_layer_sizes", "activation", "dropout", "batch_norm"), tieable=True),
+        options={"batch_norm": False, "tied_weights": False}, read_by_skae=("tied_weights",)),
     "conv": Body(
-        ConvEncoder, ConvDecoder, rank=3, shape_param="image_shape",
+        ConvEncoder, ConvDecoder, rank=3, shape_arg="image_shape",
         expected="images as a 4-D array (n_samples, channels, height, width), or "
-                 "(n_samples, height, width, channels) with channels_last=True, or as flat "
-                 "rows with image_shape=(channels, height, width)",
-        options=("conv_channels", "kernel_size", "activation", "batch_norm", "dropout"),
-        feature_map=conv_code_shape),
+                 "(n_samples, height, width, channels) with encoder__channels_last=True, or "
+                 "as flat rows with sample_shape=(channels, height, width)",
+        options={"conv_channels": (32, 64), "kernel_size": 3, "batch_norm": False,
+                 "channels_last": False},
+        read_by_skae=("channels_last",), feature_map=conv_code_shape),
     "lstm": Body(RecurrentEncoder, RecurrentDecoder, fixed={"cell": "lstm"}, **_RECURRENT),
     "gru": Body(RecurrentEncoder, RecurrentDecoder, fixed={"cell": "gru"}, **_RECURRENT),
 }
@@ -181,7 +179,7 @@ def build_module(role, spec, kwargs, inferred):
         ) from exc
 
 
-def code_shape(encoder, n_components, settings, sample_shape, n_features):
+def code_shape(encoder, n_components, options, sample_shape):
     """The shape of one code: ``(n_components,)``, or for ``n_components=None`` the shape
     of the encoder's last feature map, which only some bodies have.
 
@@ -191,12 +189,10 @@ def code_shape(encoder, n_components, settings, sample_shape, n_features):
         A built-in body's name, or the user's module.
     n_components : int or None
         The code's width; None for the encoder's last feature map.
-    settings : dict
-        The estimator's parameters, which the body reads its options from.
+    options : dict
+        The body's options as the user set them (its defaults fill in the rest).
     sample_shape : tuple of int or None
         One sample's shape as the encoder reads it; None for flat rows.
-    n_features : int
-        Width of a flat row.
 
     Returns
     -------
@@ -206,7 +202,9 @@ def code_shape(encoder, n_components, settings, sample_shape, n_features):
     Examples
     --------
     >>> from skae.modules.bodies import code_shape
-    >>> code_shape("dense", None, {}, None, 64)
+    >>> code_shape("conv", None, {"conv_channels": (4, 8)}, (1, 28, 28))
+    (8, 7, 7)
+    >>> code_shape("dense", None, {}, None)
     Traceback (most recent call last):
     ...
     ValueError: n_components=None makes the code the encoder's last feature map (no dense \
@@ -216,7 +214,7 @@ n_components, such as 2.
     if n_components is not None:
         return (n_components,)
     body = BODIES[encoder] if isinstance(encoder, str) else None
-    shape = body.code_shape(settings, sample_shape, n_features) if body else None
+    shape = body.code_shape(options, sample_shape) if body else None
     if shape is None:
         spatial = " or ".join(repr(name) for name, other in BODIES.items() if other.feature_map)
         has = (f"encoder={encoder!r} ends in a vector" if body

@@ -130,7 +130,7 @@ class Workbench:
         params = dict(n_components=self.n_components, max_epochs=self.max_epochs,
                       device=self.device, random_state=self.random_state)
         if self.dataset.image_shape is not None:
-            params["image_shape"] = self.dataset.image_shape
+            params["sample_shape"] = self.dataset.image_shape
         return params
 
     def classifier_params(self):
@@ -142,7 +142,7 @@ class Workbench:
         if self.dataset.image_shape is None:
             return {"hidden_layer_sizes": [(64,), (128, 64)]}
         return [{"encoder": ["dense"], "hidden_layer_sizes": [(128, 64)]},
-                {"encoder": ["conv"], "conv_channels": [(16, 32)]}]
+                {"encoder": ["conv"], "encoder__conv_channels": [(16, 32)]}]
 
     def fit_pca(self):
         # One candidate: the code size is fixed so that every row compares like with like.
@@ -158,9 +158,9 @@ class Workbench:
 
     def fit_denoising(self):
         """Denoising variant of the best autoencoder, searched over the kind of noise."""
+        # Every parameter of the autoencoder is one of the denoising autoencoder's.
         best = self.searches["AutoencoderTransformer"].best_estimator_.get_params(deep=False)
-        shared = DenoisingAutoencoder().get_params(deep=False).keys() & best.keys()
-        base = DenoisingAutoencoder(noise_level=0.2, **{name: best[name] for name in shared})
+        base = DenoisingAutoencoder(noise_level=0.2, **best)
         search = self._search(base, {"noise": ["masking", "gaussian"]},
                               scoring=neg_reconstruction_error)
         self._add_reducer("DenoisingAutoencoder", search)
