@@ -13,7 +13,7 @@ from skorch.dataset import get_len, unpack_data
 from skorch.utils import TeeGenerator
 
 from ._data import as_dataset
-from ._skorch import EpochLossReads, listens
+from ._skorch import EpochLossReads, best_so_far, listens
 from .modules import LinearPath
 from .penalties import consistency, contractive, kl_sparsity, l1_activity
 
@@ -72,13 +72,7 @@ class EarlyStoppingFromStart(EarlyStopping):
             n_rows = get_len(batch[0])
             total += net.validation_step(batch)["loss"].item() * n_rows
             count += n_rows
-        # The state skorch's on_epoch_end compares with and on_train_end restores, as
-        # after an epoch 0 whose score is the start's.
-        score = total / count
-        margin = self.threshold * (score if self.threshold_mode == "rel" else 1)
-        self.dynamic_threshold_ = score - margin if self.lower_is_better else score + margin
-        self.best_model_weights_ = deepcopy(net.module_.state_dict())
-        self.best_epoch_ = 0
+        best_so_far(self, total / count, deepcopy(net.module_.state_dict()), epoch=0)
 
 
 def _as_float32(out):

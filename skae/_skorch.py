@@ -1,10 +1,11 @@
-"""What skae needs of skorch beyond its public hooks: one override, kept here alone.
+"""What skae needs of skorch beyond its public hooks, kept here alone.
 
 Everything else in skae's nets goes through skorch's documented hooks (``get_loss``,
 ``train_step``, ``train_step_single``, ``validation_step``, ``get_dataset``,
 ``get_iterator``, callbacks). The names below reach into how ``NeuralNet.fit_loop`` runs
-an epoch; ``tests/test_net.py`` pins their behaviour to skorch's own, and CI runs it
-against the oldest skorch that ``pyproject.toml`` allows as well as the installed one.
+an epoch and into the state ``EarlyStopping`` keeps; ``tests/test_net.py`` pins their
+behaviour to skorch's own, and CI runs it against the oldest skorch that
+``pyproject.toml`` allows as well as the installed one.
 """
 
 import torch
@@ -21,6 +22,24 @@ def listens(net, events=BATCH_EVENTS):
         (type(callback), Callback) for _, callback in net.callbacks_]
     return any(getattr(kind, event) is not getattr(base, event)
                for kind, base in listeners for event in events)
+
+
+def best_so_far(early_stopping, score, weights, epoch):
+    """Set a skorch ``EarlyStopping``'s state as after an epoch that scored ``score``
+    with ``weights``, the best so far.
+
+    skorch keeps that state in fitted attributes its ``on_epoch_end`` compares with and
+    its ``on_train_end`` restores from (``dynamic_threshold_``, ``best_model_weights_``,
+    ``best_epoch_``); no public method sets them. The threshold is skorch's: ``score``
+    moved by ``threshold``, relative to it in 'rel' mode, in the direction that counts
+    as better.
+    """
+    margin = early_stopping.threshold * (score if early_stopping.threshold_mode == "rel"
+                                         else 1)
+    early_stopping.dynamic_threshold_ = (score - margin if early_stopping.lower_is_better
+                                         else score + margin)
+    early_stopping.best_model_weights_ = weights
+    early_stopping.best_epoch_ = epoch
 
 
 class EpochLossReads:
