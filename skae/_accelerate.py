@@ -1,23 +1,24 @@
 """Data-parallel training on several processes through Hugging Face accelerate.
 
-skorch's :class:`~skorch.hf.AccelerateMixin` prepares the module and optimizer with an
-``accelerate.Accelerator`` (``DistributedDataParallel`` when several processes run), but it
-shards only torch ``DataLoader``\\ s, and skae's batches come from
-:class:`skae._data.BatchIterator`. :class:`DataParallelMixin` adds the sharding: every
+:class:`DataParallelMixin` prepares the module and optimizer with an
+``accelerate.Accelerator`` (``DistributedDataParallel`` when several processes run), as
+skorch's ``AccelerateMixin`` does, and shards skae's batches, which come from
+:class:`skae._data.BatchIterator` rather than a torch ``DataLoader``: every
 process draws the same order of rows, cuts the same global batch of ``batch_size`` rows,
 and trains on its own contiguous slice of it. ``DistributedDataParallel`` averages the
 gradients, and each slice's loss is weighted by its share of the batch, so a step follows
 the gradient of the global batch's loss: with the same ``batch_size``, the model does not
 depend on the number of processes (up to rounding, dropout and batch norm statistics).
 
-accelerate itself is imported only by the user who builds the ``Accelerator``.
+Neither accelerate nor ``skorch.hf`` is imported here: accelerate is imported by the user
+who builds the ``Accelerator``, and by :func:`broadcast_seeds` and :class:`ProcessShards`
+for several processes.
 """
 
 from contextlib import contextmanager
 
 import torch
 from skorch.dataset import unpack_data
-from skorch.hf import AccelerateMixin
 from skorch.utils import noop
 
 from ._data import as_dataset
@@ -96,67 +97,78 @@ class ProcessShards:
                 torch.set_rng_state(own)
 
 
-class DataParallelMixin(AccelerateMixin):
-    """skorch's ``AccelerateMixin`` for skae's nets, with batches sharded over processes.
+class DataParallelMixin:
+    """Data-parallel training of a skae net with an ``accelerate.Accelerator``.
 
-    Held-out rows are not sharded: every process scores them all with the plain module,
-    so that every process takes the same early-stopping decision. The training loss each
-    process records is that of the global batch (reduced over processes), for the same
-    reason. The module and optimizer are wrapped when training begins and unwrapped once
-    every callback has seen it end (early stopping restores weights saved from the wrapped
-    module), the accelerator
-    forgets the objects it prepared (so that it clones and pickles light), and ``device``
-    becomes the accelerator's, where the fitted module lives.
+    It does what skorch's ``AccelerateMixin`` does, through the net's public hooks:
+    ``accelerator.prepare`` wraps the module and optimizer when training begins, training
+    steps run under the accelerator's ``accumulate`` and ``autocast`` and go backward
+    through it, and the wrapped objects are unwrapped once every callback has seen
+    training end (early stopping restores weights saved from the wrapped module). Batches
+    are sharded over processes (:class:`ProcessShards`). Held-out rows are not: every
+    process scores them all with the plain module, so that every process takes the same
+    early-stopping decision. The training loss each process records is that of the
+    global batch (reduced over processes), for the same reason. After training the
+    accelerator forgets the objects it prepared (so that it clones and pickles light),
+    and ``device`` becomes the accelerator's, where the fitted module lives.
+
+    Parameters
+    ----------
+    accelerator : accelerate.Accelerator
+        Prepares the module and optimizer, and places them and the data.
+    **kwargs
+        Passed to the net.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, unwrap_after_train=False, **kwargs)
-
-    def _initialize_callbacks(self):
-        # AccelerateMixin's 'auto' sink prints on the main process even when verbose=0.
-        if self.callbacks__print_log__sink == "auto":
-            self.callbacks__print_log__sink = self.accelerator.print if self.verbose else noop
-        return super()._initialize_callbacks()
+    def __init__(self, *args, accelerator, **kwargs):
+        # Only the main process prints, and only when verbose.
+        kwargs.setdefault("callbacks__print_log__sink",
+                          accelerator.print if kwargs.get("verbose", 1) else noop)
+        super().__init__(*args, **kwargs)
+        self.accelerator = accelerator
 
     def get_dataset(self, X, y=None):
         return as_dataset(X, y, device=self.accelerator.device)
 
-    def _initialize_accelerator(self):
-        # Wrapping waits for training to begin: a net that only builds its module (greedy
-        # pretraining) or continues a fitted one's optimizer state gets the plain objects.
-        return self
+    def _trained_parts(self):
+        """Names of the net's modules with weights to train: DistributedDataParallel
+        refuses the others (a criterion such as MSELoss)."""
+        return [name for name in ("module_", "criterion_")
+                if isinstance(getattr(self, name), torch.nn.Module)
+                and any(p.requires_grad for p in getattr(self, name).parameters())]
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
-        if self._wrapped_with_accelerator:
+        # Wrapping waits for training to begin: a net that only builds its module (greedy
+        # pretraining) or continues a fitted one's optimizer state gets the plain objects.
+        if getattr(self, "prepared_", False):
             return
-        # Only modules with weights to train: DistributedDataParallel refuses the others
-        # (a criterion such as MSELoss), which AccelerateMixin would hand it.
-        for name in self._modules + self._criteria:
-            module = getattr(self, name + "_")
-            if isinstance(module, torch.nn.Module) and any(
-                    p.requires_grad for p in module.parameters()):
-                setattr(self, name + "_", self.accelerator.prepare(module))
-        for name in self._optimizers:
-            setattr(self, name + "_", self.accelerator.prepare(getattr(self, name + "_")))
-        self._wrapped_with_accelerator = True
+        for name in [*self._trained_parts(), "optimizer_"]:
+            setattr(self, name, self.accelerator.prepare(getattr(self, name)))
+        self.prepared_ = True
 
-    def _unwrap_accelerator(self):
-        super()._unwrap_accelerator()
-        for name in self._optimizers:
-            optimizer = getattr(self, name + "_")
-            setattr(self, name + "_", getattr(optimizer, "optimizer", optimizer))
+    def _unwrap(self):
+        for name in ("module_", "criterion_"):
+            module = getattr(self, name)
+            if isinstance(module, torch.nn.Module):
+                setattr(self, name, self.accelerator.unwrap_model(
+                    module, keep_fp32_wrapper=False))
+        self.optimizer_ = getattr(self.optimizer_, "optimizer", self.optimizer_)
+        self.prepared_ = False
 
     def get_iterator(self, dataset, training=False):
-        # NeuralNet's iterator, not AccelerateMixin's: accelerate leaves ours as it is.
-        batches = super(AccelerateMixin, self).get_iterator(dataset, training=training)
+        batches = super().get_iterator(dataset, training=training)
         if not training:
             return batches
         self.shards_ = ProcessShards(batches, self.accelerator)
         return self.shards_
 
+    def train_step(self, batch, **fit_params):
+        with self.accelerator.accumulate(self.module_):
+            return super().train_step(batch, **fit_params)
+
     def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
+        self._set_mode(True)
         Xi, yi = unpack_data(self._training_batch(batch))
         with self.accelerator.autocast():
             y_pred = self.infer(Xi, **fit_params)
@@ -189,12 +201,13 @@ class DataParallelMixin(AccelerateMixin):
     def evaluation_step(self, batch, training=False):
         # Every process infers on all the rows it is given: nothing to gather.
         with self._plain_module():
-            return super(AccelerateMixin, self).evaluation_step(batch, training=training)
+            return super().evaluation_step(batch, training=training)
 
     def notify(self, method_name, **cb_kwargs):
         super().notify(method_name, **cb_kwargs)
         if method_name == "on_train_end":
-            self._unwrap_accelerator()
+            self.accelerator.wait_for_everyone()
+            self._unwrap()
             self.accelerator.free_memory()
             self.shards_ = None  # it holds the training rows
             # 'cpu', not the 'cpu:0' of several CPU processes, which torch cannot load to.

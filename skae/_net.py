@@ -9,9 +9,11 @@ import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
-from skorch.dataset import get_len
+from skorch.dataset import get_len, unpack_data
+from skorch.utils import TeeGenerator
 
 from ._data import as_dataset
+from ._skorch import EpochLossReads, best_so_far, listens
 from .modules import LinearPath
 from .penalties import consistency
 
@@ -70,9 +72,7 @@ class EarlyStoppingFromStart(EarlyStopping):
             n_rows = get_len(batch[0])
             total += net.validation_step(batch)["loss"].item() * n_rows
             count += n_rows
-        self.dynamic_threshold_ = self._calc_new_threshold(total / count)
-        self.best_model_weights_ = deepcopy(net.module_.state_dict())
-        self.best_epoch_ = 0
+        best_so_far(self, total / count, deepcopy(net.module_.state_dict()), epoch=0)
 
 
 def _as_float32(out):
@@ -82,14 +82,15 @@ def _as_float32(out):
     return out.float() if torch.is_tensor(out) and out.is_floating_point() else out
 
 
-class TensorNet(NeuralNet):
+class TensorNet(EpochLossReads, NeuralNet):
     """``NeuralNet`` whose data stays in whole tensors on the training device.
 
     Combined with :class:`skae._data.BatchIterator` as ``iterator_train`` and
     ``iterator_valid``, a batch costs one indexing operation instead of a per-row fetch and
     collate. Unless the net or a callback listens to batch events, an epoch reads its
     losses once, at its end, instead of after every batch (a host synchronisation each
-    on a GPU); the history's records are the same.
+    on a GPU; see :class:`skae._skorch.EpochLossReads`); the history's records are the
+    same.
 
     Parameters
     ----------
@@ -152,56 +153,42 @@ class TensorNet(NeuralNet):
         """The training ``batch`` as the module gets it (a hook for the nets below)."""
         return batch
 
+    def _set_mode(self, training):
+        """Put the module and criterion in training or evaluation mode.
+
+        ``Module.train`` walks the whole module tree, about a tenth of a small network's
+        step: it runs only when the mode changes, not before every batch as skorch does.
+        """
+        for module in (self.module_, self.criterion_):
+            if isinstance(module, torch.nn.Module) and module.training != training:
+                module.train(training)
+
+    def train_step(self, batch, **fit_params):
+        # skorch's step without the optimizer closure (skae's optimizers take none) and
+        # without the ``on_grad_computed`` event when nobody listens to it.
+        self.optimizer_.zero_grad()
+        step = self.train_step_single(batch, **fit_params)
+        if listens(self, ["on_grad_computed"]):
+            self.notify("on_grad_computed", batch=batch, training=True,
+                        named_parameters=TeeGenerator(self.get_all_learnable_params()))
+        self.optimizer_.step()
+        return step
+
     def train_step_single(self, batch, **fit_params):
-        return super().train_step_single(self._training_batch(batch), **fit_params)
+        self._set_mode(True)
+        Xi, yi = unpack_data(self._training_batch(batch))
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
 
-    def _listens_to_batches(self):
-        """Whether the net or a callback does anything on a batch's events."""
-        events = ("on_batch_begin", "on_batch_end", "on_grad_computed")
-        listeners = [(type(self), NeuralNet)] + [
-            (type(callback), Callback) for _, callback in self.callbacks_]
-        return any(getattr(kind, event) is not getattr(base, event)
-                   for kind, base in listeners for event in events)
-
-    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        # skorch reads every batch's loss (``loss.item()``, a host sync on a GPU) and
-        # sends three events per batch. With nobody listening to those events, record the
-        # same history from one read of all the epoch's losses.
-        if iterator is None or self._listens_to_batches():
-            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
-        losses, sizes = [], []
-        if getattr(step_fn, "__func__", None) is NeuralNet.train_step:
-            step_fn = self._quiet_train_step
-        for batch in iterator:
-            # A copy: the loss may share the storage of a batch-sized buffer.
-            losses.append(step_fn(batch, **fit_params)["loss"].detach().clone())
-            X = batch[0] if isinstance(batch, tuple | list) else batch
-            sizes.append(len(X) if torch.is_tensor(X) else get_len(X))
-        values = torch.stack(losses).tolist() if losses else []
-        self.history[-1]["batches"].extend(
-            {prefix + "_loss": loss, prefix + "_batch_size": size}
-            for loss, size in zip(values, sizes, strict=True))
-        self.history.record(prefix + "_batch_count", len(sizes))
-
-    def _quiet_train_step(self, batch, **fit_params):
-        """skorch's ``train_step`` without the ``on_grad_computed`` event nobody hears."""
-        accumulator = self.get_train_step_accumulator()
-
-        def step_fn():
-            self._zero_grad_optimizer()
-            step = self.train_step_single(batch, **fit_params)
-            accumulator.store_step(step)
-            return step["loss"]
-
-        self._step_optimizer(step_fn)
-        return accumulator.get_step()
-
-    def _set_training(self, training=True):
-        # skorch calls this before every batch, and ``Module.train`` walks the whole module
-        # tree: about a tenth of a small network's step. Skip it when nothing would change.
-        modules = [getattr(self, name + "_") for name in self._modules + self._criteria]
-        if any(isinstance(m, torch.nn.Module) and m.training != training for m in modules):
-            super()._set_training(training)
+    def validation_step(self, batch, **fit_params):
+        self._set_mode(False)
+        Xi, yi = unpack_data(batch)
+        with torch.no_grad():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=False)
+        return {"loss": loss, "y_pred": y_pred}
 
 
 class AutoencoderNet(TensorNet):

@@ -111,6 +111,33 @@ def test_linear_path_module_starts_as_its_linear_map():
     assert torch.equal(path(X), path.linear(X.flatten(1)).reshape(2, 1, 4, 4))
 
 
+@pytest.mark.parametrize("body, X", [
+    (DenseEncoder(6, 3, (5,), activation="gelu"), torch.randn(4, 6)),
+    (DenseDecoder(6, 3, (5,), tied_to=DenseEncoder(6, 3, (5,))), torch.randn(4, 3)),
+    (torch.nn.Conv2d(1, 1, 3, padding=1), torch.randn(2, 1, 4, 4)),
+])
+def test_linear_path_computes_linear_plus_gated_body(body, X):
+    # The forward pass fuses the gate and the sum; it computes, and differentiates, the
+    # documented function for any weights.
+    torch.manual_seed(0)
+    path = LinearPath(body, X[0].numel(), body(X)[0].numel())
+    with torch.no_grad():
+        path.gate.fill_(0.7)
+    X = X.requires_grad_(True)
+
+    def reference(X):
+        out = path.body(X)
+        return path.linear(X.flatten(1)).reshape(out.shape) + path.gate * out
+
+    fused, plain = path(X), reference(X)
+    torch.testing.assert_close(fused, plain, rtol=0, atol=1e-6)
+    weights = torch.randn_like(plain)
+    grads = [torch.autograd.grad((f * weights).sum(), [X, *path.parameters()])
+             for f in (fused, plain)]
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
 def test_zeroed_output_start_leaves_pca_where_the_gated_one_stays():
     # breast_cancer, code 15 (d/2): behind gates at 0 the bodies never get going and
     # early stopping restores PCA's solution; with zeroed output layers they learn.

@@ -1,11 +1,16 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
+from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
 
 from skae._data import BatchIterator, TensorDataset, TensorSplit
-from skae._net import AutoencoderNet, DivergenceGuard, TensorNet
+from skae._net import AutoencoderNet, DivergenceGuard, EarlyStoppingFromStart, TensorNet
+from skae._skorch import listens
 from skae.modules import Autoencoder, DenseDecoder, DenseEncoder
 from skae.penalties import contractive, kl_sparsity, l1_activity
 
@@ -97,7 +102,7 @@ def test_epochs_without_batch_listeners_record_what_skorch_records(X):
         return _net(train_split=TensorSplit(0.25, seed=0), callbacks=callbacks).fit(X, None)
 
     quiet, counted = fitted([]), fitted([("counter", BatchCounter())])
-    assert not quiet._listens_to_batches() and counted._listens_to_batches()
+    assert not listens(quiet) and listens(counted)
     # 15 training rows in batches of 8, 5 held-out rows in one, for 2 epochs.
     assert dict(counted.callbacks_)["counter"].batches == [(True, 8), (True, 7), (False, 5)] * 2
     for epoch_quiet, epoch_counted in zip(quiet.history, counted.history, strict=True):
@@ -215,14 +220,74 @@ def test_set_training_still_switches_modes(X, seed):
     assert not net.module_.training
 
 
-def test_set_training_skips_when_modes_already_match(X, seed):
+def test_steps_switch_modes_only_when_they_change(X, seed):
     torch.manual_seed(seed)
     net = _net().initialize()
+    batch = (torch.as_tensor(X[:8]), None)
     net.module_.train()
     calls = []
     original = net.module_.train
     net.module_.train = lambda mode=True: calls.append(mode) or original(mode)
-    net._set_training(True)
+    net.train_step(batch)
+    net.train_step(batch)
     assert calls == []
-    net._set_training(False)
+    net.validation_step(batch)
+    net.validation_step(batch)
     assert calls == [False]
+    net.train_step(batch)
+    assert calls == [False, True]
+
+
+def test_import_loads_neither_accelerate_nor_skorch_hf():
+    # accelerate is imported only when an accelerator is used.
+    code = ("import skae, sys; "
+            "assert 'accelerate' not in sys.modules and 'skorch.hf' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_grad_listeners_see_every_step_with_the_gradients(X, seed):
+    class GradNorms(Callback):
+        def initialize(self):
+            self.norms = []
+            return self
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            grads = [p.grad for _, p in named_parameters if p.grad is not None]
+            self.norms.append(float(torch.stack([g.norm() for g in grads]).norm()))
+
+    torch.manual_seed(seed)
+    net = _net(callbacks=[("norms", GradNorms())]).fit(X, None)
+    norms = dict(net.callbacks_)["norms"].norms
+    assert len(norms) == 6 and all(n > 0 for n in norms)  # 3 batches in each of 2 epochs
+
+
+def test_quiet_steps_train_as_skorch_steps_do(X):
+    # skae's train_step and its epochs without batch events give skorch's own weights.
+    def fitted(net_class):
+        torch.manual_seed(0)
+        return _net(net_class, train_split=TensorSplit(0.25, seed=0),
+                    optimizer=torch.optim.Adam).fit(X, None)
+
+    class SkorchSteps(AutoencoderNet):
+        train_step = NeuralNet.train_step
+        run_single_epoch = NeuralNet.run_single_epoch
+
+    ours, skorchs = fitted(AutoencoderNet), fitted(SkorchSteps)
+    for key in "train_loss", "valid_loss":
+        assert ours.history[:, key] == pytest.approx(skorchs.history[:, key])
+    for a, b in zip(ours.module_.parameters(), skorchs.module_.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("mode", ["abs", "rel"])
+def test_early_stopping_starts_from_skorchs_threshold_of_the_first_score(X, mode):
+    # EarlyStoppingFromStart sets the state skorch's EarlyStopping keeps between epochs.
+    torch.manual_seed(0)
+    stopping = EarlyStoppingFromStart(threshold=0.1, threshold_mode=mode, load_best=True)
+    net = _net(train_split=TensorSplit(0.25, seed=0), callbacks=[("stop", stopping)])
+    net.initialize()
+    start = net.validation_step(next(iter(net.get_iterator(
+        net.get_split_datasets(X)[1]))))["loss"].item()
+    stopping.on_train_begin(net, X=X)
+    assert stopping.dynamic_threshold_ == pytest.approx(stopping._calc_new_threshold(start))
+    assert stopping.best_epoch_ == 0 and stopping.best_model_weights_ is not None
