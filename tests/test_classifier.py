@@ -452,7 +452,7 @@ def test_pseudo_labels_spread_over_the_pretrained_and_the_plainly_fine_tuned_cod
         def on_train_begin(self, net, **kwargs):
             Starts.count += 1
 
-    monkeypatch.setattr("skae.classifier.propagated_labels", spy)
+    monkeypatch.setattr("skae._pretraining.propagated_labels", spy)
     clf = PretrainedAEClassifier(AE, callbacks=[("starts", Starts())],
                                  **FAST_CLASSIFIER).fit(X, y_few)
     (codes, targets), = seen

@@ -178,8 +178,9 @@ def test_images_reach_a_custom_encoder_as_images(digits01):
     (dict(encoder=Encoder, decoder=Decoder, encoder__depth=2),
      r"Could not build encoder=Encoder with arguments .*depth"),
     (dict(encoder=int, decoder=Decoder), "must be a built-in body name, a torch.nn.Module"),
+    # A module of your own gets its <role>__<name> parameters as constructor arguments.
     (dict(encoder=Encoder, decoder=Decoder, decoder__tied_weights=True),
-     r"tied weights need the dense encoder and decoder"),
+     r"Could not build decoder=Decoder with arguments .*'tied_weights'"),
     (dict(encoder=Flat, decoder=Decoder, pretraining="greedy"),
      "pretraining='greedy' needs the encoder's layers in order, but Flat has no 'layers'"),
     (dict(encoder=Encoder, decoder=FlatDecoder, pretraining="greedy"),

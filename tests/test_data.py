@@ -18,7 +18,7 @@ from skae._data import (
     as_dataset,
     map_batches,
 )
-from skae._training import seeded_torch
+from skae._net import seeded_torch
 
 
 def _dataset(n, with_y=True):

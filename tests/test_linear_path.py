@@ -9,8 +9,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder
-from skae._building import auto_hidden_layer_sizes
+from skae._plan import TrainingPlan, auto_hidden_layer_sizes, plan_training
 from skae.modules import DenseDecoder, DenseEncoder, LinearPath
+from skae.regularizers import KL, L1, TopK
 
 
 def _standardised(name):
@@ -67,8 +68,9 @@ def test_linear_path_wraps_the_body_and_learns(digits):
 
 
 @pytest.mark.parametrize("params", [
-    dict(loss="bce"), dict(output_activation="sigmoid"), dict(pretraining="greedy"),
-    dict(sparsity="kl"), dict(sparsity="l1"), dict(encoder=DenseEncoder, decoder=DenseDecoder),
+    dict(loss="bce"), dict(decoder__output_activation="sigmoid"), dict(pretraining="greedy"),
+    dict(regularizer=KL()), dict(regularizer=L1()), dict(regularizer=TopK(0.5)),
+    dict(encoder=DenseEncoder, decoder=DenseDecoder),
     dict(linear_path=False),
 ])
 def test_auto_turns_the_linear_path_off(digits01, params):
@@ -85,7 +87,7 @@ def test_linear_path_on_modules_of_your_own(digits):
 @pytest.mark.parametrize("params, message", [
     (dict(loss="bce"), "linear reconstruction"),
     (dict(pretraining="greedy"), "pretraining='joint'"),
-    (dict(sparsity="kl"), "sparsity='kl'"),
+    (dict(regularizer=KL()), "KL regularizer squashes them"),
 ])
 def test_linear_path_conflicts_are_clear_errors(digits01, params, message):
     ae = AutoencoderTransformer(4, linear_path=True, max_epochs=1, **params)
@@ -138,24 +140,21 @@ def test_linear_path_computes_linear_plus_gated_body(body, X):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
 
 
-def test_zeroed_output_start_leaves_pca_where_the_gated_one_stays():
-    # breast_cancer, code 15 (d/2): behind gates at 0 the bodies never get going and
-    # early stopping restores PCA's solution; with zeroed output layers they learn.
+def test_zeroed_output_start_leaves_pca():
+    # breast_cancer, code 15 (d/2): bodies started behind gates at 0 never get going here
+    # and early stopping restores PCA's solution; with zeroed output layers (the default
+    # of untied dense bodies) they learn.
     X_train, X_test = _standardised("breast_cancer")
     pca = _pca_error(X_train, X_test, 15)
-    fits = {start: AutoencoderTransformer(15, body_start=start, max_epochs=30,
-                                          random_state=0).fit(X_train)
-            for start in ("gate", "zero_output")}
-    assert fits["gate"].encoder_.gate.item() == 0
-    assert -fits["gate"].score(X_test) == pytest.approx(pca, rel=1e-4)
-    assert -fits["zero_output"].score(X_test) < 0.8 * pca
+    fit = AutoencoderTransformer(15, max_epochs=30, random_state=0).fit(X_train)
+    assert fit.encoder_.gate.item() != 0
+    assert -fit.score(X_test) < 0.8 * pca
 
 
 @pytest.mark.parametrize("params, expected", [
-    (dict(), "zero_output"), (dict(body_start="gate"), "gate"),
-    (dict(tied_weights=True), "tied"),
+    (dict(), "zero_output"), (dict(encoder__tied_weights=True), "tied"),
 ])
-def test_body_start_auto_zeroes_untied_dense_output_layers(digits, params, expected):
+def test_bodies_start_muted_untied_dense_output_layers_zeroed(digits, params, expected):
     # No epoch can improve on the start by tol: the start is restored.
     ae = AutoencoderTransformer(4, max_epochs=2, n_iter_no_change=1, tol=1e6,
                                 early_stopping=True, random_state=0, **params).fit(digits[0])
@@ -164,8 +163,7 @@ def test_body_start_auto_zeroes_untied_dense_output_layers(digits, params, expec
         # Either way the module starts as its linear path alone: PCA.
         inputs = X if path is ae.encoder_ else ae.encoder_(X)
         torch.testing.assert_close(path(inputs), path.linear(inputs))
-    zeroed = ae.encoder_.gate.item() == 1 and not ae.encoder_.body.output_layer.weight.any()
-    assert zeroed == (expected != "gate")
+    assert ae.encoder_.gate.item() == 1 and not ae.encoder_.body.output_layer.weight.any()
     # A tied decoder's output layer is the encoder's first layer: it stays gated.
     assert (ae.decoder_.gate.item() == 1) == (expected == "zero_output")
 
@@ -193,12 +191,13 @@ def test_auto_hidden_layer_sizes(n_features, n_components, expected):
     (100_000, dict(batch_size=256, max_epochs=50, early_stopping=True)),
 ])
 def test_auto_schedule(n_samples, expected):
-    assert AutoencoderTransformer()._schedule(n_samples) == expected
+    plan = plan_training(AutoencoderTransformer().get_params(), n_samples)
+    assert (plan.batch_size, plan.max_epochs, plan.early_stopping) == tuple(expected.values())
 
 
 def test_explicit_schedule_is_kept():
-    ae = AutoencoderTransformer(batch_size=7, max_epochs=3, early_stopping=False)
-    assert ae._schedule(10_000) == dict(batch_size=7, max_epochs=3, early_stopping=False)
+    params = AutoencoderTransformer(batch_size=7, max_epochs=3, early_stopping=False).get_params()
+    assert plan_training(params, 10_000) == TrainingPlan(7, 3, False, "train_loss")
 
 
 def test_denoiser_is_held_to_its_own_task_on_held_out_rows(digits01):

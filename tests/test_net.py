@@ -13,6 +13,7 @@ from skae._net import AutoencoderNet, DivergenceGuard, EarlyStoppingFromStart, T
 from skae._skorch import listens
 from skae.modules import Autoencoder, DenseDecoder, DenseEncoder
 from skae.penalties import contractive, kl_sparsity, l1_activity
+from skae.regularizers import KL, L1, Contractive
 
 
 def _module(n_features=4, n_components=2, code_activation="identity"):
@@ -127,14 +128,14 @@ def test_a_custom_train_step_is_kept(X):
     assert net.steps == 6  # 3 batches in each of 2 epochs
 
 
-@pytest.mark.parametrize("sparsity, code_activation, penalty", [
-    ("l1", "identity", l1_activity),
-    ("kl", "sigmoid", lambda code: kl_sparsity(code, 0.1)),
+@pytest.mark.parametrize("regularizer, penalty", [
+    (L1(0.5), l1_activity),
+    (KL(0.5, target=0.1), lambda code: kl_sparsity(code, 0.1)),
 ])
-def test_get_loss_adds_sparsity_only_in_training(sparsity, code_activation, penalty, X, seed):
+def test_get_loss_adds_sparsity_only_in_training(regularizer, penalty, X, seed):
     torch.manual_seed(seed)
-    net = _net(module=_module(code_activation=code_activation), sparsity=sparsity,
-               sparsity_weight=0.5, sparsity_target=0.1).initialize()
+    net = _net(module=_module(code_activation=regularizer.code_activation),
+               regularizer=regularizer).initialize()
     Xt = torch.as_tensor(X)
     y_pred = net.module_(Xt)
     reconstruction, code = y_pred
@@ -147,7 +148,7 @@ def test_get_loss_adds_sparsity_only_in_training(sparsity, code_activation, pena
 
 def test_get_loss_adds_contractive_only_in_training(X, seed):
     torch.manual_seed(seed)
-    net = _net(contractive_weight=0.3).initialize()
+    net = _net(regularizer=Contractive(0.3)).initialize()
     # As in train_step_single: the code is computed from an input that needs its gradient.
     Xt = torch.as_tensor(X).requires_grad_(True)
     y_pred = net.module_(Xt)
@@ -161,7 +162,7 @@ def test_get_loss_adds_contractive_only_in_training(X, seed):
 
 def test_contractive_train_step_runs_the_encoder_once_per_batch(X, seed):
     torch.manual_seed(seed)
-    net = _net(contractive_weight=0.3).initialize()
+    net = _net(regularizer=Contractive(0.3)).initialize()
     Xt = torch.as_tensor(X[:8])
     X_ref = Xt.clone().requires_grad_(True)
     reconstruction, code = net.module_(X_ref)
@@ -187,7 +188,7 @@ def test_get_loss_without_penalties_is_the_criterion(X, seed):
 def test_get_loss_uses_target_when_given(X, seed):
     # Denoising: the target is the clean input, not the batch the module saw.
     torch.manual_seed(seed)
-    net = _net(sparsity="l1", sparsity_weight=1.0).initialize()
+    net = _net(regularizer=L1(1.0)).initialize()
     Xt = torch.as_tensor(X)
     target = torch.zeros_like(Xt)
     y_pred = net.module_(Xt)

@@ -111,8 +111,7 @@ class LinearPath(nn.Module):
         if output is None:
             raise ValueError(
                 f"{type(self.body).__name__} has no output_layer to zero (the dense bodies "
-                "have one unless tied): mute it with 'gate' or 'auto' instead "
-                "(body_start= in the estimators).")
+                "have one unless tied): mute it with 'gate' or 'auto' instead.")
         output.weight.zero_()
         if output.bias is not None:
             output.bias.zero_()
