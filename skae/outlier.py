@@ -19,8 +19,8 @@ from ._data import TensorSplit
 from .autoencoder import AutoencoderTransformer
 
 # 'auto' flags scores below Q1 - WHISKER * IQR of the held-out rows' scores: Tukey's fence
-# for "far out" values. On the training rows' scores (before stop 24) the inner fence (1.5)
-# flagged 9% to 16% of new normal rows in benchmarks/bench_outliers.py.
+# for "far out" values. The inner fence (1.5) flags too many new normal rows of a network
+# that fits its training rows closely (benchmarks/bench_outliers.py).
 WHISKER = 3.0
 
 
