@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from skorch.callbacks import ProgressBar
 from skorch.history import History
 from skorch.utils import noop
@@ -100,8 +101,6 @@ def rolled_back_on_error(estimator):
 def draw_seeds(params, n):
     """``n`` seeds for torch, drawn from ``random_state`` (by the main process, when
     several train together)."""
-    from sklearn.utils import check_random_state
-
     seeds = check_random_state(params["random_state"]).randint(MAX_SEED, size=n)
     return broadcast_seeds(params.get("accelerator"), [int(s) for s in seeds])
 
