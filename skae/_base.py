@@ -52,7 +52,7 @@ class BaseNeuralEstimator(BaseEstimator):
 
     _parameter_constraints: dict = {
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],

@@ -29,8 +29,12 @@ AUTO_MIN_VALIDATION_ROWS = 10
 AUTO_STEPS, AUTO_EPOCHS = 10_000, (50, 200)
 # The same for semi-supervised fine-tuning, which holds out no rows.
 AUTO_SEMI_SUPERVISED_STEPS, AUTO_SEMI_SUPERVISED_EPOCHS = 1_250, (10, 100)
-# batch_size='auto': a 64th of the training rows, rounded to a power of two, in this range.
-AUTO_BATCH_SIZE = (16, 256)
+# batch_size='auto': a tenth of the training rows (about ten steps an epoch), rounded to a
+# power of two, in this range.
+AUTO_BATCH_SIZE = (16, 128)
+# lr='auto': this rate at batches of AUTO_LR_BATCH rows, times the square root of the batch
+# size's ratio to it (the square-root scaling rule for Adam).
+AUTO_LR, AUTO_LR_BATCH = 1e-3, 16
 
 
 @dataclass(frozen=True)
@@ -67,13 +71,14 @@ class NetworkPlan:
 
 @dataclass(frozen=True)
 class TrainingPlan:
-    """How the network is trained: batches, epochs and when to stop.
+    """How the network is trained: batches, learning rate, epochs and when to stop.
 
     ``monitor`` is the loss early stopping watches ('valid_loss' on held-out rows,
     'train_loss'), or None to train for ``max_epochs``.
     """
 
     batch_size: int
+    lr: float
     max_epochs: int
     early_stopping: bool
     monitor: str | None
@@ -310,12 +315,16 @@ def _linear_path(params, encoder, decoder, reconstruction, code_activation, regu
 
 
 def plan_training(params, n_samples, *, semi_supervised=False, incremental=False):
-    """Resolve ``batch_size``, ``max_epochs`` and ``early_stopping`` for ``n_samples`` rows.
+    """Resolve ``batch_size``, ``lr``, ``max_epochs`` and ``early_stopping`` for ``n_samples`` rows.
 
     'auto' early stopping holds out ``validation_fraction`` of the rows when that is at least
     10 rows (never for semi-supervised fine-tuning: its few labels are too precious to hold
-    out, and too few to steer early stopping). 'auto' batches are a 64th of the training
-    rows, rounded to a power of two within 16 to 256; 'auto' epochs give about 10,000
+    out, and too few to steer early stopping). 'auto' batches are a tenth of the training
+    rows, rounded to a power of two within 16 to 128: about ten optimizer steps an epoch on
+    small sets, where a step's fixed cost outweighs its arithmetic. The 'auto' learning rate
+    is 1e-3 at batches of 16 rows, scaled by the square root of the batch size (Adam's
+    square-root scaling rule: larger batches average out more noise and take larger steps),
+    so that fewer, larger steps reach the same loss. 'auto' epochs give about 10,000
     optimizer steps within 50 to 200 epochs (1,250 steps within 10 to 100 for
     semi-supervised fine-tuning). Without held-out rows, training stops when the training
     loss stalls, except in semi-supervised fine-tuning (its loss grows as more rows pass
@@ -325,9 +334,10 @@ def plan_training(params, n_samples, *, semi_supervised=False, incremental=False
     Examples
     --------
     >>> from skae._plan import plan_training
-    >>> plan_training(dict(early_stopping="auto", validation_fraction=0.1,
-    ...                    batch_size="auto", max_epochs="auto"), 1437)
-    TrainingPlan(batch_size=16, max_epochs=124, early_stopping=True, monitor='valid_loss')
+    >>> plan = plan_training(dict(early_stopping="auto", validation_fraction=0.1, lr="auto",
+    ...                           batch_size="auto", max_epochs="auto"), 1437)
+    >>> plan.batch_size, round(plan.lr, 5), plan.max_epochs, plan.monitor
+    (128, 0.00283, 200, 'valid_loss')
     """
     early_stopping = params["early_stopping"]
     if _is_auto(early_stopping):
@@ -337,7 +347,10 @@ def plan_training(params, n_samples, *, semi_supervised=False, incremental=False
     n_train = n_samples * (1 - params["validation_fraction"]) if early_stopping else n_samples
     batch_size = params["batch_size"]
     if _is_auto(batch_size):
-        batch_size = int(np.clip(2 ** round(np.log2(max(n_train, 1) / 64)), *AUTO_BATCH_SIZE))
+        batch_size = int(np.clip(2 ** round(np.log2(max(n_train, 1) / 10)), *AUTO_BATCH_SIZE))
+    lr = params["lr"]
+    if _is_auto(lr):
+        lr = AUTO_LR * float(np.sqrt(batch_size / AUTO_LR_BATCH))
     max_epochs = params["max_epochs"]
     if _is_auto(max_epochs):
         steps, epochs = ((AUTO_SEMI_SUPERVISED_STEPS, AUTO_SEMI_SUPERVISED_EPOCHS)
@@ -349,4 +362,4 @@ def plan_training(params, n_samples, *, semi_supervised=False, incremental=False
         monitor = "valid_loss"
     elif not semi_supervised and not incremental:
         monitor = "train_loss"
-    return TrainingPlan(int(batch_size), int(max_epochs), early_stopping, monitor)
+    return TrainingPlan(int(batch_size), float(lr), int(max_epochs), early_stopping, monitor)

@@ -172,7 +172,7 @@ def _make_net(params, net_class, module, seed, plan, device, *, stratify, criter
     split = (TensorSplit(params["validation_fraction"], seed=seed, stratify=stratify)
              if plan.early_stopping else None)
     return net_class(
-        module=module, criterion=criterion, optimizer=optimizer, lr=params["lr"],
+        module=module, criterion=criterion, optimizer=optimizer, lr=plan.lr,
         max_epochs=plan.max_epochs, batch_size=plan.batch_size, iterator_valid=BatchIterator,
         train_split=split, callbacks=_callbacks(params, plan), verbose=params["verbose"],
         device=device, precision=params["precision"], compile=params["compile"],

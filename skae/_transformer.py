@@ -125,8 +125,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                 n_components_=int(np.prod(network.code_shape)),
                 hidden_layer_sizes_=network.hidden_layer_sizes, activation_=network.activation,
                 dropout_=network.dropout, linear_path_=network.linear_path,
-                batch_size_=training.batch_size, max_epochs_=training.max_epochs,
-                early_stopping_=training.early_stopping, **fitted_training(net)))
+                batch_size_=training.batch_size, lr_=training.lr,
+                max_epochs_=training.max_epochs, early_stopping_=training.early_stopping,
+                **fitted_training(net)))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):

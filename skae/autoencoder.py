@@ -72,16 +72,17 @@ None, default=None
         The optimizer. Its other arguments are ``optimizer__<name>`` parameters (e.g.
         ``optimizer__momentum=0.9``), as in skorch.
 
-    lr : float, default=1e-3
-        Learning rate.
+    lr : float or 'auto', default='auto'
+        Learning rate. 'auto': 1e-3 at batches of 16 rows, times the square root of
+        ``batch_size / 16`` (about 2.8e-3 at 128).
 
     weight_decay : float, default=0.0
         L2 penalty on the weights (not on biases, gates or linear paths), as
         ``MLPRegressor``'s ``alpha``.
 
     batch_size : int or 'auto', default='auto'
-        Rows per training batch. 'auto': a 64th of the training rows, rounded to a power of
-        two within 16 to 256.
+        Rows per training batch. 'auto': a tenth of the training rows, rounded to a power
+        of two within 16 to 128.
 
     max_epochs : int or 'auto', default='auto'
         Most passes over the training rows. 'auto': about 10,000 optimizer steps, within 50
@@ -149,8 +150,8 @@ None, default=None
     linear_path_ : bool
         Whether the network has linear paths started at PCA.
 
-    batch_size_, max_epochs_, early_stopping_ : int, int, bool
-        The last fit's batch size, epoch limit and whether it held out rows.
+    batch_size_, lr_, max_epochs_, early_stopping_ : int, float, int, bool
+        The last fit's batch size, learning rate, epoch limit and whether it held out rows.
 
     plan_ : Plan
         Everything ``fit`` resolved, the bodies' constructor arguments included.
@@ -205,8 +206,8 @@ None, default=None
     ...     n_components=8, hidden_layer_sizes=(32,), max_epochs=5, random_state=0))
     >>> ae.fit_transform(X).shape
     (1797, 8)
-    >>> ae[-1].batch_size_, ae[-1].early_stopping_
-    (32, True)
+    >>> ae[-1].batch_size_, round(ae[-1].lr_, 4), ae[-1].early_stopping_
+    (128, 0.0028, True)
 
     Images, as 4-D arrays or as flat rows with ``sample_shape``, go through convolutions,
     whose options are the encoder's:
@@ -253,7 +254,7 @@ None, default=None
         pretraining="joint",
         linear_path="auto",
         optimizer="adam",
-        lr=1e-3,
+        lr="auto",
         weight_decay=0.0,
         batch_size="auto",
         max_epochs="auto",

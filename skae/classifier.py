@@ -105,16 +105,17 @@ default='relu'
         The optimizer. Its other arguments are ``optimizer__<name>`` parameters (e.g.
         ``optimizer__momentum=0.9``), as in skorch.
 
-    lr : float, default=1e-3
-        Learning rate.
+    lr : float or 'auto', default='auto'
+        Learning rate. 'auto': 1e-3 at batches of 16 rows, times the square root of
+        ``batch_size / 16`` (about 2.8e-3 at 128).
 
     weight_decay : float, default=0.0
         L2 penalty on the weights (not on biases, gates or linear paths), as
         ``MLPRegressor``'s ``alpha``.
 
     batch_size : int or 'auto', default='auto'
-        Rows per training batch. 'auto': a 64th of the training rows, rounded to a power of
-        two within 16 to 256.
+        Rows per training batch. 'auto': a tenth of the training rows, rounded to a power
+        of two within 16 to 128.
 
     max_epochs : int or 'auto', default='auto'
         Most passes over the training rows. 'auto': about 10,000 optimizer steps, within 50
@@ -171,8 +172,9 @@ default='relu'
     autoencoder_ : AutoencoderTransformer or DenoisingAutoencoder
         The fitted step-(a) autoencoder; fine-tuning works on a copy of its encoder.
 
-    batch_size_, max_epochs_, early_stopping_ : int, int, bool
-        The last fine-tuning's batch size, epoch limit and whether it held out rows.
+    batch_size_, lr_, max_epochs_, early_stopping_ : int, float, int, bool
+        The last fine-tuning's batch size, learning rate, epoch limit and whether it held
+        out rows.
 
     plan_ : Plan
         What ``fit`` resolved for fine-tuning.
@@ -269,7 +271,7 @@ default='relu'
         consistency_weight=1.0,
         pseudo_label_weight=1.0,
         optimizer="adam",
-        lr=1e-3,
+        lr="auto",
         weight_decay=0.0,
         batch_size="auto",
         max_epochs="auto",
@@ -405,7 +407,7 @@ default='relu'
                         consistency_weight=self.consistency_weight) if semi else {}))
             return self._store(dict(
                 autoencoder_=autoencoder, classes_=classes, layout_=layout,
-                plan_=Plan(None, training), batch_size_=training.batch_size,
+                plan_=Plan(None, training), batch_size_=training.batch_size, lr_=training.lr,
                 max_epochs_=training.max_epochs, early_stopping_=training.early_stopping,
                 **fitted_training(net)))
 
