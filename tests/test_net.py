@@ -71,6 +71,7 @@ def test_divergence_guard_ignores_validation_batches():
     class Net:
         history = [{"batches": [{"train_loss": 1.5}, {"valid_loss": float("nan")}]}]
         lr = 0.1
+        module_ = torch.nn.Linear(2, 2)
 
     DivergenceGuard().on_epoch_end(Net())
 
@@ -79,10 +80,27 @@ def test_divergence_guard_passes_finite_loss_and_stops_at_infinite():
     class Net:
         history = [{"batches": [{"train_loss": 1.5}, {"train_loss": 2.0}]}]
         lr = 0.1
+        module_ = torch.nn.Linear(2, 2)
 
     DivergenceGuard().on_epoch_end(Net())
     Net.history[0]["batches"].append({"train_loss": float("inf")})
-    with pytest.raises(FloatingPointError, match="became inf at epoch 1"):
+    with pytest.raises(FloatingPointError, match="Model: the training loss became inf at "
+                                                 "epoch 1"):
+        DivergenceGuard("Model").on_epoch_end(Net())
+
+
+@pytest.mark.parametrize("value, name", [(float("inf"), "inf"), (float("nan"), "nan")])
+def test_divergence_guard_stops_at_weights_a_last_step_made_non_finite(value, name):
+    # Every loss of the epoch, computed before its step, was finite.
+    class Net:
+        history = [{"batches": [{"train_loss": 1.5}]}]
+        lr = 0.1
+        module_ = torch.nn.BatchNorm1d(2)
+
+    DivergenceGuard().on_epoch_end(Net())
+    with torch.no_grad():
+        Net.module_.running_var[0] = value  # a buffer counts as a weight
+    with pytest.raises(FloatingPointError, match=f"the weights became {name} at epoch 1"):
         DivergenceGuard().on_epoch_end(Net())
 
 
