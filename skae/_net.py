@@ -2,6 +2,7 @@
 
 import contextvars
 import math
+import threading
 from contextlib import contextmanager
 from copy import deepcopy
 
@@ -27,28 +28,73 @@ VALIDATION_CORRUPTION_SEED = 0
 LOAD_DEVICE = contextvars.ContextVar("skae_load_device", default=None)
 
 
+# torch's default generator is one per process, and so is ``fork_rng``'s saved state:
+# two seeded blocks in threads would draw from each other's stream, and the one that ends
+# last would leave its stream behind. Every seeded block holds this lock, so that such
+# blocks run one at a time (re-entrant: a validation step seeds inside a training run).
+TORCH_RNG_LOCK = threading.RLock()
+
+
 @contextmanager
 def seeded_torch(seed, device):
-    """Run a block with torch's RNG (CPU and ``device``) seeded, restoring it afterwards."""
+    """Run a block with torch's RNG (CPU and ``device``) seeded, restoring it afterwards.
+
+    The block holds :data:`TORCH_RNG_LOCK`: seeded blocks in other threads wait for it,
+    so that the block draws exactly what it draws alone, and the caller's generator is
+    left as it was.
+    """
     cuda = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
-    with torch.random.fork_rng(devices=cuda):
+    with TORCH_RNG_LOCK, torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         yield
 
 
+def _finite_state(module):
+    """Whether every parameter and floating-point buffer of ``module`` is finite (one
+    host synchronisation)."""
+    tensors = [t for t in (*module.parameters(), *module.buffers())
+               if t.is_floating_point() and t.numel()]
+    if not tensors:
+        return True
+    return bool(torch.stack([torch.isfinite(t).all() for t in tensors]).all())
+
+
 class DivergenceGuard(Callback):
     """Stop training with a clear error at the end of an epoch whose training loss was not
-    finite on some batch."""
+    finite on some batch, or after which the weights are not finite.
+
+    The losses are those computed before each optimiser step; the weights are checked
+    too, because the step of an epoch's last batch (a one-batch epoch's only step) can
+    send them to infinity with every loss of the epoch finite.
+
+    Parameters
+    ----------
+    estimator : str, default='The network'
+        Who trains: the error message starts with it.
+    """
+
+    def __init__(self, estimator="The network"):
+        self.estimator = estimator
 
     def on_epoch_end(self, net, **kwargs):
+        epoch = len(net.history)
         for batch in net.history[-1]["batches"]:
             loss = batch.get("train_loss", 0.0)
             if not math.isfinite(loss):
-                raise FloatingPointError(
-                    f"The training loss became {loss} at epoch {len(net.history)}: the "
-                    f"optimisation diverged. Try a lower lr (it is {net.lr}), scale the input "
-                    "(e.g. with StandardScaler) or a smaller batch_size."
-                )
+                self._diverged(net, f"training loss became {loss}", epoch)
+        if not _finite_state(net.module_):
+            values = torch.cat([t.detach().flatten().float().cpu() for t in
+                                (*net.module_.parameters(), *net.module_.buffers())
+                                if t.is_floating_point()])
+            value = "nan" if torch.isnan(values).any() else "inf"
+            self._diverged(net, f"weights became {value}", epoch)
+
+    def _diverged(self, net, what, epoch):
+        raise FloatingPointError(
+            f"{self.estimator}: the {what} at epoch {epoch}: the optimisation diverged. "
+            f"Try a lower lr (it is {net.lr}), scale the input (e.g. with StandardScaler) "
+            "or a smaller batch_size."
+        )
 
 
 class EarlyStoppingFromStart(EarlyStopping):

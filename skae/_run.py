@@ -10,11 +10,13 @@ estimator's parameters as a dict; they never call back into an estimator.
 
 import copy
 import functools
+import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from skorch.callbacks import ProgressBar
 from skorch.history import History
@@ -26,6 +28,7 @@ from ._assembly import evaluating, greedy_pairs
 from ._data import BatchIterator, TensorSplit, map_batches
 from ._net import DivergenceGuard, EarlyStoppingFromStart, seeded_torch
 from ._parallel import machine_share
+from ._skorch import partial_fit_interruptible, stopped_early
 from .modules import Autoencoder
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -88,13 +91,18 @@ def fused_supported(optimizer_class, device_type):
 
 @contextmanager
 def rolled_back_on_error(estimator):
-    """Leave ``estimator``'s attributes as they were if the block raises (a failed fit)."""
+    """Leave ``estimator``'s attributes as they were if the block raises (a failed fit).
+
+    Whatever the block raises propagates, ``KeyboardInterrupt`` included, with a note
+    that says which estimator was left as it was.
+    """
     state = dict(vars(estimator))
     try:
         yield
-    except BaseException:
+    except BaseException as exc:
         vars(estimator).clear()
         vars(estimator).update(state)
+        exc.add_note(f"{type(estimator).__name__} is left as it was before this call.")
         raise
 
 
@@ -127,9 +135,9 @@ def _carry_over(previous, net):
         group.update(setting)
 
 
-def _callbacks(params, plan):
+def _callbacks(params, plan, estimator):
     """skae's callbacks, then the user's, used as given (as skorch does)."""
-    callbacks = [("divergence_guard", DivergenceGuard())]
+    callbacks = [("divergence_guard", DivergenceGuard(estimator))]
     if plan.monitor is not None:
         # patience n + 1: MLPClassifier stops after more than n epochs without improvement.
         callbacks.append(("early_stopping", EarlyStoppingFromStart(
@@ -154,7 +162,7 @@ def _optimizer(params, device):
 
 
 def _make_net(params, net_class, module, seed, plan, device, *, stratify, criterion,
-              net_params):
+              net_params, estimator):
     """A ``net_class`` configured from the training parameters, not yet initialised."""
     if (params["precision"] == "bfloat16" and torch.device(device).type == "cuda"
             and not torch.cuda.is_bf16_supported()):
@@ -174,7 +182,7 @@ def _make_net(params, net_class, module, seed, plan, device, *, stratify, criter
     return net_class(
         module=module, criterion=criterion, optimizer=optimizer, lr=plan.lr,
         max_epochs=plan.max_epochs, batch_size=plan.batch_size, iterator_valid=BatchIterator,
-        train_split=split, callbacks=_callbacks(params, plan), verbose=params["verbose"],
+        train_split=split, callbacks=_callbacks(params, plan, estimator), verbose=params["verbose"],
         device=device, precision=params["precision"], compile=params["compile"],
         **prefixed(params, "compile"), **prefixed(params, "callbacks"), **net_params,
         **optimizer_params,
@@ -182,7 +190,7 @@ def _make_net(params, net_class, module, seed, plan, device, *, stratify, criter
 
 
 def train(params, net_class, module, X, y=None, *, plan, epochs=None, previous=None,
-          seed=None, criterion=nn.MSELoss, **net_params):
+          seed=None, criterion=nn.MSELoss, estimator="The network", **net_params):
     """The one training run of every skae estimator: seed, build, train; return the net.
 
     Parameters
@@ -208,8 +216,18 @@ def train(params, net_class, module, X, y=None, *, plan, epochs=None, previous=N
         Seed of torch's RNG for the run; drawn from ``random_state`` (and the number of
         epochs already run, so that continued runs draw afresh) when None.
     criterion : type, default=torch.nn.MSELoss
+    estimator : str, default='The network'
+        The name of the estimator that trains, for its errors and warnings.
     **net_params
         More parameters of the net (penalties, iterators).
+
+    A ``KeyboardInterrupt`` (Ctrl-C, or raised by a callback) propagates, and so does a
+    divergence (:class:`skae._net.DivergenceGuard`); early stopping ends the run quietly.
+    A run of ``plan.max_epochs`` epochs that its stopping rule did not end warns with a
+    ``ConvergenceWarning``, as ``MLPClassifier`` does when ``max_iter`` ends its fit.
+
+    The run holds torch's generator (:func:`skae._net.seeded_torch`): seeded runs in
+    other threads wait for it, so that each draws what it draws alone.
 
     In a parallel worker (a Dask worker, a joblib process) the run takes its share of
     the machine: see :func:`skae._parallel.machine_share`.
@@ -234,16 +252,41 @@ def train(params, net_class, module, X, y=None, *, plan, epochs=None, previous=N
         elif not isinstance(module, nn.Module):
             module = module()
         net = _make_net(params, net_class, module, seed, plan, device, stratify=y is not None,
-                        criterion=criterion, net_params=net_params).initialize()
+                        criterion=criterion, net_params=net_params,
+                        estimator=estimator).initialize()
         if previous is not None:
             _carry_over(previous, net)
+        done = len(net.history)  # the epochs of the runs before
         if epochs != 0:
-            net.partial_fit(X, y, epochs=epochs)
+            partial_fit_interruptible(net, X, y, epochs=epochs)
+    if epochs is None and _unconverged(params, plan, net, done):
+        warnings.warn(
+            f"{estimator}: max_epochs={plan.max_epochs} ended training before the "
+            f"{plan.monitor or 'train_loss'} stopped improving by tol={params['tol']} for "
+            f"n_iter_no_change={params['n_iter_no_change']} epochs; the optimisation has "
+            "not converged yet. Raise max_epochs, or tol to stop sooner.",
+            ConvergenceWarning, stacklevel=2)
     return net
 
 
+def _unconverged(params, plan, net, done):
+    """Whether a run that ``max_epochs`` ended was still improving, as ``MLPClassifier``
+    judges it: by ``tol`` within the last ``n_iter_no_change + 1`` epochs.
+
+    A run with a stopping rule was, unless the rule ended it; a run without one (the
+    classifier's semi-supervised fine-tuning) is judged by its training losses.
+    """
+    if stopped_early(net):
+        return False
+    if plan.monitor is not None:
+        return True
+    losses = [row["train_loss"] for row in net.history[done:]]
+    window = params["n_iter_no_change"] + 1
+    return len(losses) <= window or min(losses[-window:]) < min(losses[:-window]) - params["tol"]
+
+
 def train_greedy(params, net_class, build, X, *, plan, epochs, criterion, corruption,
-                 penalties):
+                 penalties, estimator="The network"):
     """Greedy layer-wise training of a stacked autoencoder, then the stack's net.
 
     Encoder layer ``i`` and its mirror decoder layer form a shallow autoencoder, trained to
@@ -260,10 +303,12 @@ def train_greedy(params, net_class, build, X, *, plan, epochs, criterion, corrup
         ``corruption(inputs)``: the corruption of a deeper layer's inputs, or None.
     penalties : dict
         Net parameters of the code layer's penalties (the last pair's).
+    estimator : str, default='The network'
+        The name of the estimator that trains, for its errors and warnings.
     """
     seed = draw_seeds(params, 1)[0]
     module = train(params, net_class, build, X, plan=plan, epochs=0, seed=seed,
-                   criterion=criterion, **penalties).module_
+                   criterion=criterion, estimator=estimator, **penalties).module_
     pairs = greedy_pairs(module)
     inputs, history = X, History()
     for i, (encoder_layer, decoder_layer) in enumerate(pairs):
@@ -275,7 +320,7 @@ def train_greedy(params, net_class, build, X, *, plan, epochs, criterion, corrup
             sample_shape=None if i else module.sample_shape)
         net = train(params, net_class, shallow, inputs, plan=plan, epochs=epochs,
                     seed=seed + 1 + i, criterion=criterion if i == 0 else nn.MSELoss,
-                    **(penalties if code_layer else {}))
+                    estimator=estimator, **(penalties if code_layer else {}))
         history.extend(dict(row, epoch=len(history) + j + 1, layer=i)
                        for j, row in enumerate(net.history))
         with evaluating(shallow):
@@ -284,7 +329,7 @@ def train_greedy(params, net_class, build, X, *, plan, epochs, criterion, corrup
     # mode of their last step; give them the stack's.
     module.train(module.training)
     net = train(params, net_class, module, X, plan=plan, epochs=0, seed=seed,
-                criterion=criterion, **penalties)
+                criterion=criterion, estimator=estimator, **penalties)
     net.history = history
     return net
 
@@ -292,12 +337,21 @@ def train_greedy(params, net_class, build, X, *, plan, epochs, criterion, corrup
 def fitted_training(net):
     """The fitted attributes of a trained ``net``: itself, its learning curves and epochs.
 
+    As ``MLPClassifier``'s: ``validation_scores_`` holds minus the held-out loss of every
+    epoch that held rows out (None when none did); when the last epoch held rows out,
+    ``best_validation_score_`` is the highest of them and ``best_loss_`` is None, else
+    ``best_loss_`` is the lowest training loss and ``best_validation_score_`` is None.
+
     Its module is left in evaluation mode (skorch switches it back for each training
     step), so that its parts called directly (``encoder_``, ``decoder_``) compute what
     ``transform`` does: no dropout, batch norm from its running statistics.
     """
     net.module_.eval()
-    scores = [-row["valid_loss"] for row in net.history if "valid_loss" in row]
-    return dict(net_=net,
-                loss_curve_=list(net.history[:, "train_loss"]) if len(net.history) else [],
-                validation_scores_=scores or None, n_iter_=len(net.history))
+    history = net.history
+    scores = [-row["valid_loss"] for row in history if "valid_loss" in row]
+    losses = list(history[:, "train_loss"]) if len(history) else []
+    held_out = bool(len(history)) and "valid_loss" in history[-1]
+    return dict(net_=net, loss_curve_=losses, validation_scores_=scores or None,
+                best_validation_score_=max(scores) if held_out else None,
+                best_loss_=min(losses) if losses and not held_out else None,
+                n_iter_=len(history))

@@ -3,14 +3,15 @@
 Everything else in skae's nets goes through skorch's documented hooks (``get_loss``,
 ``train_step``, ``train_step_single``, ``validation_step``, ``get_dataset``,
 ``get_iterator``, callbacks). The names below reach into how ``NeuralNet.fit_loop`` runs
-an epoch and into the state ``EarlyStopping`` keeps; ``tests/test_net.py`` pins their
+an epoch, into the state ``EarlyStopping`` keeps and into how ``NeuralNet.partial_fit``
+ends training; ``tests/test_net.py`` and ``tests/test_faults.py`` pin their
 behaviour to skorch's own, and CI runs it against the oldest skorch that
 ``pyproject.toml`` allows as well as the installed one.
 """
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import get_len
 
 BATCH_EVENTS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
@@ -40,6 +41,40 @@ def best_so_far(early_stopping, score, weights, epoch):
                                          else score + margin)
     early_stopping.best_model_weights_ = weights
     early_stopping.best_epoch_ = epoch
+
+
+def stopped_early(net):
+    """Whether one of ``net``'s ``EarlyStopping`` callbacks ended its training.
+
+    skorch's ``EarlyStopping`` ends training by raising ``KeyboardInterrupt`` once
+    ``misses_`` reaches ``patience`` (its ``on_train_begin`` resets the count); no public
+    attribute says that it did.
+    """
+    return any(isinstance(callback, EarlyStopping) and callback.misses_ >= callback.patience
+               for _, callback in net.callbacks_)
+
+
+def partial_fit_interruptible(net, X, y=None, epochs=None):
+    """``net.partial_fit(X, y, epochs=epochs)``, except that a ``KeyboardInterrupt``
+    other than early stopping's propagates.
+
+    skorch's ``partial_fit`` catches every ``KeyboardInterrupt``, so that Ctrl-C and
+    ``EarlyStopping`` both end training quietly, with the model of the epochs done. A skae
+    fit that the user interrupts raises instead, and the estimator rolls back to where it
+    was: a model cut short at an arbitrary step would pass for a fitted one. This runs the
+    body of skorch's ``partial_fit`` (initialise, ``on_train_begin``, ``fit_loop``,
+    ``on_train_end``) through its public methods, telling the two interrupts apart.
+    """
+    if not net.initialized_:
+        net.initialize()
+    net.notify("on_train_begin", X=X, y=y)
+    try:
+        net.fit_loop(X, y, epochs=epochs)
+    except KeyboardInterrupt:
+        if not stopped_early(net):
+            raise
+    net.notify("on_train_end", X=X, y=y)
+    return net
 
 
 class EpochLossReads:

@@ -105,7 +105,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                 params, X.shape[0], X.shape[1], layout.sample_shape,
                 encoder_outputs=self._encoder_outputs)
             objective = self._objective(params, X, network)
-            run = dict(plan=training, epochs=1 if partial else None)
+            run = dict(plan=training, epochs=1 if partial else None,
+                       estimator=type(self).__name__)
             if warm:
                 net = train(params, objective.net_class, None, X, previous=self.net_, **run,
                             **objective.net_params)

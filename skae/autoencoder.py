@@ -86,7 +86,8 @@ None, default=None
 
     max_epochs : int or 'auto', default='auto'
         Most passes over the training rows. 'auto': about 10,000 optimizer steps, within 50
-        to 200 epochs.
+        to 200 epochs. A fit that reaches it before its loss stops improving (``tol``,
+        ``n_iter_no_change``) warns with a ``ConvergenceWarning``, as ``MLPClassifier`` does.
 
     early_stopping : bool or 'auto', default='auto'
         Whether to hold out ``validation_fraction`` of the rows, stop when their loss
@@ -122,7 +123,9 @@ None, default=None
         arguments.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the held-out rows, the batches and any noise.
+        Seeds the initial weights, the held-out rows, the batches and any noise. Seeded
+        fits in threads train one at a time (torch's generator is one per process), so
+        that each gives what it gives alone; torch's generator is left as it was.
 
     verbose : int, default=0
         Whether to show a progress bar and the losses of every epoch.
@@ -167,6 +170,12 @@ None, default=None
 
     validation_scores_ : list of float or None
         Minus the held-out loss of every epoch, when rows were held out.
+
+    best_validation_score_ : float or None
+        The highest of ``validation_scores_`` when the last epoch held rows out, else None.
+
+    best_loss_ : float or None
+        The lowest of ``loss_curve_`` when the last epoch held no rows out, else None.
 
     n_iter_ : int
         Number of epochs run, over every ``fit`` with ``warm_start`` and ``partial_fit``.

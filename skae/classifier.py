@@ -119,7 +119,8 @@ default='relu'
 
     max_epochs : int or 'auto', default='auto'
         Most passes over the training rows. 'auto': about 10,000 optimizer steps, within 50
-        to 200 epochs.
+        to 200 epochs. A fit that reaches it before its loss stops improving (``tol``,
+        ``n_iter_no_change``) warns with a ``ConvergenceWarning``, as ``MLPClassifier`` does.
 
     early_stopping : bool or 'auto', default='auto'
         Whether to hold out ``validation_fraction`` of the rows, stop when their loss
@@ -155,7 +156,9 @@ default='relu'
         arguments.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the held-out rows, the batches and any noise.
+        Seeds the initial weights, the held-out rows, the batches and any noise. Seeded
+        fits in threads train one at a time (torch's generator is one per process), so
+        that each gives what it gives alone; torch's generator is left as it was.
 
     verbose : int, default=0
         Whether to show a progress bar and the losses of every epoch.
@@ -190,6 +193,12 @@ default='relu'
 
     validation_scores_ : list of float or None
         Minus the held-out cross-entropy of every epoch, when rows were held out.
+
+    best_validation_score_ : float or None
+        The highest of ``validation_scores_`` when the last epoch held rows out, else None.
+
+    best_loss_ : float or None
+        The lowest of ``loss_curve_`` when the last epoch held no rows out, else None.
 
     n_iter_ : int
         Number of fine-tuning epochs run.
@@ -401,6 +410,7 @@ default='relu'
                 *((X, targets) if semi else (X[labeled], targets[labeled])), plan=training,
                 epochs=(1 if labeled.any() else 0) if partial else None,
                 previous=self.net_ if warm else None, criterion=nn.CrossEntropyLoss,
+                estimator=type(self).__name__,
                 **(dict(iterator_train=SemiSupervisedBatches,
                         reconstruction_loss=autoencoder.loss,
                         reconstruction_weight=self.reconstruction_weight,

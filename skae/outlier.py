@@ -165,7 +165,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             The fitted detector.
         """
         autoencoder = self._new_autoencoder(X).fit(X, y)
-        scores = autoencoder.score_samples(X)
+        scores = np.asarray(autoencoder.score_samples(X), dtype=np.float64)
+        if not np.isfinite(scores).all():
+            # A nan threshold would flag no row at all, silently.
+            raise ValueError(
+                f"{type(self).__name__}: the fitted {type(autoencoder).__name__} scores "
+                f"{np.sum(~np.isfinite(scores))} of the {len(scores)} training rows as "
+                "nan or infinite, so no threshold can be set. Its training diverged, or X "
+                "holds values too large for float32: scale X, or lower the autoencoder's lr.")
         if self.contamination == "auto":
             q1, q3 = np.percentile(held_out_scores(autoencoder, scores), [25, 75])
             offset = q1 - WHISKER * (q3 - q1)

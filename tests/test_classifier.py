@@ -9,6 +9,7 @@ import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -139,6 +140,7 @@ def test_model_selection_scores_folds_on_their_labeled_rows(few_labels):
     X, _, y_few = few_labels
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "scores are non-finite" warning
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a few epochs, by design
         grid = GridSearchCV(PretrainedAEClassifier(AE, **FAST_CLASSIFIER),
                             {"freeze_encoder": [True, False]}, cv=2).fit(X, y_few)
         scores = cross_val_score(PretrainedAEClassifier(AE, **FAST_CLASSIFIER), X, y_few,

@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks over every public estimator."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import (
@@ -41,6 +42,8 @@ def expected_failed_checks(estimator):
     return {}
 
 
+# The test instances train for a few epochs, short of convergence by design.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

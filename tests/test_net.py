@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 from torch import nn
 
 from skae._data import BatchIterator, TensorDataset, TensorSplit
 from skae._net import AutoencoderNet, DivergenceGuard, EarlyStoppingFromStart, TensorNet
-from skae._skorch import listens
+from skae._skorch import listens, partial_fit_interruptible, stopped_early
 from skae.modules import Autoencoder, DenseDecoder, DenseEncoder
 from skae.penalties import contractive, kl_sparsity, l1_activity
 from skae.regularizers import KL, L1, Contractive
@@ -71,6 +71,7 @@ def test_divergence_guard_ignores_validation_batches():
     class Net:
         history = [{"batches": [{"train_loss": 1.5}, {"valid_loss": float("nan")}]}]
         lr = 0.1
+        module_ = torch.nn.Linear(2, 2)
 
     DivergenceGuard().on_epoch_end(Net())
 
@@ -79,10 +80,27 @@ def test_divergence_guard_passes_finite_loss_and_stops_at_infinite():
     class Net:
         history = [{"batches": [{"train_loss": 1.5}, {"train_loss": 2.0}]}]
         lr = 0.1
+        module_ = torch.nn.Linear(2, 2)
 
     DivergenceGuard().on_epoch_end(Net())
     Net.history[0]["batches"].append({"train_loss": float("inf")})
-    with pytest.raises(FloatingPointError, match="became inf at epoch 1"):
+    with pytest.raises(FloatingPointError, match="Model: the training loss became inf at "
+                                                 "epoch 1"):
+        DivergenceGuard("Model").on_epoch_end(Net())
+
+
+@pytest.mark.parametrize("value, name", [(float("inf"), "inf"), (float("nan"), "nan")])
+def test_divergence_guard_stops_at_weights_a_last_step_made_non_finite(value, name):
+    # Every loss of the epoch, computed before its step, was finite.
+    class Net:
+        history = [{"batches": [{"train_loss": 1.5}]}]
+        lr = 0.1
+        module_ = torch.nn.BatchNorm1d(2)
+
+    DivergenceGuard().on_epoch_end(Net())
+    with torch.no_grad():
+        Net.module_.running_var[0] = value  # a buffer counts as a weight
+    with pytest.raises(FloatingPointError, match=f"the weights became {name} at epoch 1"):
         DivergenceGuard().on_epoch_end(Net())
 
 
@@ -292,3 +310,29 @@ def test_early_stopping_starts_from_skorchs_threshold_of_the_first_score(X, mode
     stopping.on_train_begin(net, X=X)
     assert stopping.dynamic_threshold_ == pytest.approx(stopping._calc_new_threshold(start))
     assert stopping.best_epoch_ == 0 and stopping.best_model_weights_ is not None
+
+
+def test_interruptible_partial_fit_trains_as_skorchs_and_passes_ctrl_c_on(X):
+    def fitted(fit, callbacks=()):
+        torch.manual_seed(0)
+        net = _net(max_epochs=6, callbacks=list(callbacks)).initialize()
+        fit(net)
+        return net
+
+    ours = fitted(lambda net: partial_fit_interruptible(net, X, None, epochs=3))
+    skorchs = fitted(lambda net: net.partial_fit(X, None, epochs=3))
+    assert ours.history[:, "train_loss"] == pytest.approx(skorchs.history[:, "train_loss"])
+    for a, b in zip(ours.module_.parameters(), skorchs.module_.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+    # skorch's EarlyStopping ends training with a KeyboardInterrupt: quietly, as in skorch.
+    stopping = [EarlyStopping("train_loss", patience=1, threshold=1e9)]
+    stopped = fitted(lambda net: partial_fit_interruptible(net, X, None), stopping)
+    assert stopped_early(stopped) and len(stopped.history) == 2
+
+    class CtrlC(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fitted(lambda net: partial_fit_interruptible(net, X, None), [CtrlC()])
+    assert not stopped_early(fitted(lambda net: net.partial_fit(X, None), [CtrlC()]))
