@@ -4,8 +4,9 @@ The pipeline of scikit-learn's ``examples/compose/plot_digits_pipe.py``: ``Stand
 a reducer, ``LogisticRegression(max_iter=10000, tol=0.1)`` on ``load_digits``; a grid of 5
 code sizes x 4 values of ``C``, 5-fold, ``n_jobs=2``. The same search runs once with
 ``PCA()`` and once with ``AutoencoderTransformer()`` (every parameter at its default) as the
-reducer, in one process, and prints each search's wall time, best cross-validated accuracy
-and best code size, and the autoencoder's time as a multiple of PCA's.
+reducer, in one process (after an untimed search that starts the workers), and prints each
+search's wall time, best cross-validated accuracy and best code size, and the autoencoder's
+time as a multiple of PCA's.
 
     python benchmarks/bench_gallery_pipeline.py [--seeds 0 1 2] [--n-jobs 2]
 """
@@ -40,6 +41,7 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args()
     X, y = load_digits(return_X_y=True)
+    search(PCA(), X, y, args.n_jobs)  # start the workers, so that neither search pays for it
     print(f"{'seed':>4} {'reducer':>8} {'time s':>7} {'accuracy':>8} {'code':>4} {'x PCA':>6}")
     ratios, gains = [], []
     for seed in args.seeds:
