@@ -32,9 +32,9 @@ AUTO_SEMI_SUPERVISED_STEPS, AUTO_SEMI_SUPERVISED_EPOCHS = 1_250, (10, 100)
 # batch_size='auto': a tenth of the training rows (about ten steps an epoch), rounded to a
 # power of two, in this range.
 AUTO_BATCH_SIZE = (16, 128)
-# lr='auto': this rate at batches of AUTO_LR_BATCH rows, times the square root of the batch
-# size's ratio to it (the square-root scaling rule for Adam).
-AUTO_LR, AUTO_LR_BATCH = 1e-3, 16
+# lr='auto': the first rate for runs of the full step budget (AUTO_STEPS), scaled up by the
+# square root of how many times fewer steps a run has, to at most the second.
+AUTO_LR = (1e-3, 3e-3)
 
 
 @dataclass(frozen=True)
@@ -321,15 +321,15 @@ def plan_training(params, n_samples, *, semi_supervised=False, incremental=False
     10 rows (never for semi-supervised fine-tuning: its few labels are too precious to hold
     out, and too few to steer early stopping). 'auto' batches are a tenth of the training
     rows, rounded to a power of two within 16 to 128: about ten optimizer steps an epoch on
-    small sets, where a step's fixed cost outweighs its arithmetic. The 'auto' learning rate
-    is 1e-3 at batches of 16 rows, scaled by the square root of the batch size (Adam's
-    square-root scaling rule: larger batches average out more noise and take larger steps),
-    so that fewer, larger steps reach the same loss. 'auto' epochs give about 10,000
-    optimizer steps within 50 to 200 epochs (1,250 steps within 10 to 100 for
-    semi-supervised fine-tuning). Without held-out rows, training stops when the training
-    loss stalls, except in semi-supervised fine-tuning (its loss grows as more rows pass
-    the consistency threshold) and in ``partial_fit`` (``incremental``), which runs one
-    epoch and never stops early.
+    small sets, where a step's fixed cost outweighs its arithmetic.
+    'auto' epochs give about 10,000 optimizer steps within 50 to 200 epochs (1,250 steps
+    within 10 to 100 for semi-supervised fine-tuning). The 'auto' learning rate is 1e-3
+    for a run of that many steps and larger for a shorter one, by the square root of how
+    many times shorter (up to 3e-3): Adam's square-root scaling rule, with the steps a
+    run takes in place of the noise its batches average out. Without held-out rows,
+    training stops when the training loss stalls, except in semi-supervised fine-tuning
+    (its loss grows as more rows pass the consistency threshold) and in ``partial_fit``
+    (``incremental``), which runs one epoch and never stops early.
 
     Examples
     --------
@@ -337,7 +337,7 @@ def plan_training(params, n_samples, *, semi_supervised=False, incremental=False
     >>> plan = plan_training(dict(early_stopping="auto", validation_fraction=0.1, lr="auto",
     ...                           batch_size="auto", max_epochs="auto"), 1437)
     >>> plan.batch_size, round(plan.lr, 5), plan.max_epochs, plan.monitor
-    (128, 0.00283, 200, 'valid_loss')
+    (128, 0.00213, 200, 'valid_loss')
     """
     early_stopping = params["early_stopping"]
     if _is_auto(early_stopping):
@@ -348,15 +348,15 @@ def plan_training(params, n_samples, *, semi_supervised=False, incremental=False
     batch_size = params["batch_size"]
     if _is_auto(batch_size):
         batch_size = int(np.clip(2 ** round(np.log2(max(n_train, 1) / 10)), *AUTO_BATCH_SIZE))
-    lr = params["lr"]
-    if _is_auto(lr):
-        lr = AUTO_LR * float(np.sqrt(batch_size / AUTO_LR_BATCH))
+    steps, epochs = ((AUTO_SEMI_SUPERVISED_STEPS, AUTO_SEMI_SUPERVISED_EPOCHS)
+                     if semi_supervised else (AUTO_STEPS, AUTO_EPOCHS))
+    per_epoch = max(1, -(-int(n_train) // batch_size))
     max_epochs = params["max_epochs"]
     if _is_auto(max_epochs):
-        steps, epochs = ((AUTO_SEMI_SUPERVISED_STEPS, AUTO_SEMI_SUPERVISED_EPOCHS)
-                         if semi_supervised else (AUTO_STEPS, AUTO_EPOCHS))
-        per_epoch = max(1, -(-int(n_train) // batch_size))
         max_epochs = int(np.clip(-(-steps // per_epoch), *epochs))
+    lr = params["lr"]
+    if _is_auto(lr):
+        lr = float(np.clip(AUTO_LR[0] * np.sqrt(steps / (max_epochs * per_epoch)), *AUTO_LR))
     monitor = None
     if early_stopping:
         monitor = "valid_loss"

@@ -73,8 +73,8 @@ None, default=None
         ``optimizer__momentum=0.9``), as in skorch.
 
     lr : float or 'auto', default='auto'
-        Learning rate. 'auto': 1e-3 at batches of 16 rows, times the square root of
-        ``batch_size / 16`` (about 2.8e-3 at 128).
+        Learning rate. 'auto': 1e-3 for a run of the full 'auto' step budget, larger for
+        a shorter run by the square root of how many times shorter, up to 3e-3.
 
     weight_decay : float, default=0.0
         L2 penalty on the weights (not on biases, gates or linear paths), as
@@ -216,7 +216,7 @@ None, default=None
     >>> ae.fit_transform(X).shape
     (1797, 8)
     >>> ae[-1].batch_size_, round(ae[-1].lr_, 4), ae[-1].early_stopping_
-    (128, 0.0028, True)
+    (128, 0.003, True)
 
     Images, as 4-D arrays or as flat rows with ``sample_shape``, go through convolutions,
     whose options are the encoder's:

@@ -95,8 +95,8 @@ None, default=None
         ``optimizer__momentum=0.9``), as in skorch.
 
     lr : float or 'auto', default='auto'
-        Learning rate. 'auto': 1e-3 at batches of 16 rows, times the square root of
-        ``batch_size / 16`` (about 2.8e-3 at 128).
+        Learning rate. 'auto': 1e-3 for a run of the full 'auto' step budget, larger for
+        a shorter run by the square root of how many times shorter, up to 3e-3.
 
     weight_decay : float, default=0.0
         L2 penalty on the weights (not on biases, gates or linear paths), as

@@ -27,17 +27,17 @@ def test_fitted_attributes_resolve_every_auto(blobs):
     # 'auto' layers: the power of two at or above 10 features, at least 32; a code of 3 is
     # more than a 16th of 10 features, so one layer.
     assert ae.hidden_layer_sizes_ == (32,)
-    # 20 held-out rows: early stopping; 180 training rows / 10 rounds to 16, within 16-128,
-    # and batches of 16 take the reference learning rate.
+    # 20 held-out rows: early stopping; 180 training rows / 10 rounds to 16, within 16-128;
+    # two epochs of 12 steps are far below 10,000 steps: the largest 'auto' rate.
     assert ae.early_stopping_ is True
-    assert ae.batch_size_ == 16 and ae.lr_ == 1e-3
+    assert ae.batch_size_ == 16 and ae.lr_ == 3e-3
     assert ae.max_epochs_ == 2
     assert ae.activation_ == "gelu"
     # 2 * (10 * 32 + 32 * 3) = 832 weights, under 16 per row: no dropout.
     assert ae.dropout_ == 0.0
     assert ae.linear_path_ is True
     assert isinstance(ae.plan_, Plan)
-    assert ae.plan_.training == TrainingPlan(16, 1e-3, 2, True, "valid_loss")
+    assert ae.plan_.training == TrainingPlan(16, 3e-3, 2, True, "valid_loss")
     assert ae.plan_.training == plan_training(ae.get_params(deep=False), 200)
     network = ae.plan_.network
     assert network.hidden_layer_sizes == (32,) and network.code_shape == (3,)
@@ -49,15 +49,18 @@ def test_fitted_attributes_resolve_every_auto(blobs):
     assert ae.activation == "auto" and ae.dropout == "auto" and ae.linear_path == "auto"
 
 
-@pytest.mark.parametrize("n_samples, batch_size", [(100, 16), (1_437, 128), (60_000, 128)])
-def test_auto_lr_scales_with_the_square_root_of_the_batch(n_samples, batch_size):
-    params = dict(early_stopping=False, validation_fraction=0.1, lr="auto",
+@pytest.mark.parametrize("n_samples, batch_size, epochs, lr", [
+    (100, 16, 200, 1e-3 * (10_000 / 1_200) ** 0.5),  # 6 steps an epoch
+    (1_437, 128, 200, 1e-3 * (10_000 / 2_200) ** 0.5),
+    (12_000, 128, 118, 1e-3),  # the full budget
+])
+def test_auto_lr_grows_as_the_run_shortens(n_samples, batch_size, epochs, lr):
+    params = dict(early_stopping=True, validation_fraction=0.1, lr="auto",
                   batch_size="auto", max_epochs="auto")
     plan = plan_training(params, n_samples)
-    assert plan.batch_size == batch_size
-    assert plan.lr == pytest.approx(1e-3 * (batch_size / 16) ** 0.5)
-    # A batch size of the user's own scales 'auto' too; a learning rate of their own stays.
-    assert plan_training({**params, "batch_size": 64}, n_samples).lr == pytest.approx(2e-3)
+    assert (plan.batch_size, plan.max_epochs) == (batch_size, epochs)
+    assert plan.lr == pytest.approx(lr)
+    # A learning rate of the user's own stays as given.
     assert plan_training({**params, "lr": 0.01}, n_samples).lr == 0.01
 
 
