@@ -15,7 +15,8 @@ class SparseRows:
 
     Indexing with a slice or with row indices returns the dense float32 rows on
     ``device``: only the batch's non-zeros are copied there, and densified on arrival.
-    Memory so grows with the number of non-zeros, not with rows x columns.
+    Memory so grows with the number of non-zeros, not with rows x columns. Entries stored
+    more than once for one position add up, as scipy defines them.
 
     Parameters
     ----------
@@ -41,7 +42,14 @@ class SparseRows:
     device = torch.device("cpu")
 
     def __init__(self, X, device="cpu"):
-        self.X = sp.csr_matrix(X, dtype=np.float32)
+        X = sp.csr_matrix(X, dtype=np.float32)
+        if not X.has_canonical_format:
+            # A batch is densified by writing every stored entry at its position, so that
+            # of duplicates the last would win: they are summed first, on a copy (the
+            # matrix may share its arrays with the caller's).
+            X = X.copy()
+            X.sum_duplicates()
+        self.X = X
         self.target = torch.device(device)
 
     def __len__(self):
