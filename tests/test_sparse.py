@@ -133,3 +133,14 @@ def test_autoencoders_read_duplicate_entries_as_their_sum(digits01):
     # Fitted on the duplicates, the model is the one fitted on their sums (up to the
     # rounding of the sums and ARPACK's start).
     np.testing.assert_allclose(model.transform(X), twin.transform(X), atol=1e-2)
+
+
+@pytest.mark.parametrize("rows", [np.zeros((30, 5)), np.tile([0.1, 0, 0.7, 0, 3], (30, 1))],
+                         ids=["all zero", "all alike"])
+def test_sparse_rows_without_variance_start_at_zero_components(rows):
+    X = sp.csr_matrix(rows.astype(np.float32))
+    ae = AutoencoderTransformer(2, **FAST).fit(X)
+    assert ae.linear_path_
+    codes = ae.transform(X)
+    assert np.isfinite(codes).all()
+    np.testing.assert_array_equal(codes, np.broadcast_to(codes[0], codes.shape))
