@@ -154,6 +154,37 @@ def to_tensor(X, dtype=None):
     return torch.from_numpy(np.require(X, dtype=dtype, requirements=["C", "W"]))
 
 
+# The loss squares the values: beyond these magnitudes the squares leave float32, and
+# training sees infinities (above) or zeros (below) instead of the data.
+LARGEST_MAGNITUDE = float(np.sqrt(np.finfo(np.float32).max))
+SMALLEST_MAGNITUDE = float(np.sqrt(np.finfo(np.float32).smallest_normal))
+
+
+def check_scale(X, estimator):
+    """Raise a ValueError naming ``estimator`` when the largest magnitude in ``X`` (rows to
+    train on, dense or sparse) is one whose square overflows or underflows float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._rows import check_scale
+    >>> check_scale(np.ones((2, 2), dtype=np.float32), "AutoencoderTransformer")
+    >>> check_scale(np.full((2, 2), 1e30, dtype=np.float32), "AutoencoderTransformer")
+    Traceback (most recent call last):
+    ...
+    ValueError: AutoencoderTransformer cannot train on X: its values reach 1e+30 in ...
+    """
+    values = X.data if sp.issparse(X) else X
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    if largest > LARGEST_MAGNITUDE or 0 < largest < SMALLEST_MAGNITUDE:
+        raise ValueError(
+            f"{estimator} cannot train on X: its values reach {largest:.3g} in magnitude, "
+            f"and their squares in the loss {'overflow' if largest > 1 else 'underflow'} "
+            f"float32 (values must lie within {LARGEST_MAGNITUDE:.2g} and, unless all "
+            f"zero, reach {SMALLEST_MAGNITUDE:.2g}). Scale X first, e.g. with "
+            "StandardScaler.")
+
+
 def dense(X):
     """``X`` itself, or its dense array when it is a sparse matrix."""
     return X.toarray() if sp.issparse(X) else X
