@@ -204,8 +204,7 @@ class BaseNeuralEstimator(BaseEstimator):
                              f"non-numeric values ({exc}). {advice}") from exc
         no_y = isinstance(y, str) and y == "no_validation"
         X, y = (validated, None) if no_y else validated
-        if reset:
-            check_scale(X, type(self).__name__)
+        check_scale(X, type(self).__name__, training=reset)
         return layout.to_network(X) if no_y else (layout.to_network(X), y)
 
     def __sklearn_tags__(self):

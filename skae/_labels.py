@@ -37,15 +37,15 @@ RELABEL = ("If -1 is a class (e.g. of a -1/0/1 scale), recode y first, e.g. with
            "sklearn.preprocessing.LabelEncoder, and mark unlabeled rows -1 after.")
 
 
-def labeled_part(X, y, sample_weight, classes):
+def labeled_part(X, y, sample_weight, classes, estimator):
     """``(X, y, sample_weight)`` of the rows to score: those of ``y`` not marked ``-1``,
     whose labels must be among ``classes``."""
     y = column_or_1d(y)
     check_consistent_length(X, y)
     labeled = ~unlabeled_mask(y)
-    if not labeled.any():
-        raise ValueError("Every row of y is -1 (unlabeled): there is nothing to score. "
-                         "Score on rows with labels.")
+    if len(y) and not labeled.any():  # no rows at all: the estimator's validation says so
+        raise ValueError(f"{estimator}.score: every row of y is -1 (unlabeled), so there "
+                         "is nothing to score. Score on rows with labels.")
     check_known(y[labeled], classes, "in fit")
     if labeled.all():
         return X, y, sample_weight

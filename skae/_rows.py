@@ -160,9 +160,10 @@ LARGEST_MAGNITUDE = float(np.sqrt(np.finfo(np.float32).max))
 SMALLEST_MAGNITUDE = float(np.sqrt(np.finfo(np.float32).smallest_normal))
 
 
-def check_scale(X, estimator):
-    """Raise a ValueError naming ``estimator`` when the largest magnitude in ``X`` (rows to
-    train on, dense or sparse) is one whose square overflows or underflows float32.
+def check_scale(X, estimator, training=True):
+    """Raise a ValueError naming ``estimator`` when the largest magnitude in ``X`` (dense or
+    sparse rows) is one whose square overflows float32, or, for rows to train on,
+    underflows it (unless all zero): the loss and the scores square the values.
 
     Examples
     --------
@@ -172,17 +173,18 @@ def check_scale(X, estimator):
     >>> check_scale(np.full((2, 2), 1e30, dtype=np.float32), "AutoencoderTransformer")
     Traceback (most recent call last):
     ...
-    ValueError: AutoencoderTransformer cannot train on X: its values reach 1e+30 in ...
+    ValueError: AutoencoderTransformer cannot take X: its values reach 1e+30 in ...
     """
     values = X.data if sp.issparse(X) else X
     largest = float(np.abs(values).max()) if values.size else 0.0
-    if largest > LARGEST_MAGNITUDE or 0 < largest < SMALLEST_MAGNITUDE:
+    if largest > LARGEST_MAGNITUDE or training and 0 < largest < SMALLEST_MAGNITUDE:
+        bound = (f"values must lie within {LARGEST_MAGNITUDE:.2g} and, unless all zero, "
+                 f"reach {SMALLEST_MAGNITUDE:.2g}" if training
+                 else f"values must lie within {LARGEST_MAGNITUDE:.2g}")
         raise ValueError(
-            f"{estimator} cannot train on X: its values reach {largest:.3g} in magnitude, "
-            f"and their squares in the loss {'overflow' if largest > 1 else 'underflow'} "
-            f"float32 (values must lie within {LARGEST_MAGNITUDE:.2g} and, unless all "
-            f"zero, reach {SMALLEST_MAGNITUDE:.2g}). Scale X first, e.g. with "
-            "StandardScaler.")
+            f"{estimator} cannot take X: its values reach {largest:.3g} in magnitude, and "
+            f"their squares {'overflow' if largest > 1 else 'underflow'} float32 ({bound})."
+            " Scale X first, e.g. with StandardScaler, as for fit.")
 
 
 def dense(X):

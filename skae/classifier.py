@@ -516,7 +516,8 @@ default='relu'
             Share of labeled samples whose predicted label is ``y``.
         """
         check_is_fitted(self)
-        return super().score(*labeled_part(X, y, sample_weight, self.classes_))
+        return super().score(*labeled_part(X, y, sample_weight, self.classes_,
+                                                  type(self).__name__))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -130,7 +130,7 @@ def test_score_leaves_unlabeled_rows_out(few_labels):
     clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
     partly = np.where(np.arange(len(y)) % 2 == 0, y, -1)
     assert clf.score(X, partly) == clf.score(X[partly != -1], y[partly != -1])
-    with pytest.raises(ValueError, match="Every row of y is -1"):
+    with pytest.raises(ValueError, match="PretrainedAEClassifier.score: every row of y is -1"):
         clf.score(X, np.full_like(y, -1))
 
 
