@@ -176,7 +176,8 @@ def check_scale(X, estimator, training=True):
     ValueError: AutoencoderTransformer cannot take X: its values reach 1e+30 in ...
     """
     values = X.data if sp.issparse(X) else X
-    largest = float(np.abs(values).max()) if values.size else 0.0
+    # max and min, not abs: no copy of X
+    largest = max(abs(float(values.max())), abs(float(values.min()))) if values.size else 0.0
     if largest > LARGEST_MAGNITUDE or training and 0 < largest < SMALLEST_MAGNITUDE:
         bound = (f"values must lie within {LARGEST_MAGNITUDE:.2g} and, unless all zero, "
                  f"reach {SMALLEST_MAGNITUDE:.2g}" if training
