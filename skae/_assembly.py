@@ -14,6 +14,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
+from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from ._plan import positive_ints
 from ._rows import dense, to_tensor
@@ -125,10 +126,13 @@ def pca_start(X, n_components, random_state):
     (``svd_solver="covariance_eigh"``: exact, and no copy of ``X``). A dense ``X`` of more
     than ``PCA_START_VALUES`` values gets no float64 copy, which would double its memory:
     with more features, PCA runs on that many values' worth of rows drawn at random.
+    Rows that are all alike have no direction to start at: the components are then zero.
     """
     n_samples, n_features = X.shape
     components = np.zeros((n_components, n_features))
     n_kept = min(n_components, n_samples, n_features) if n_samples > 1 else 0
+    if sp.issparse(X) and n_kept and not mean_variance_axis(X, axis=0)[1].any():
+        n_kept = 0  # ARPACK cannot start on rows whose centred values are all zero
     # With few features, the exact covariance solver: sklearn's 'auto' would pick the
     # randomized one for a few components, off PCA's solution by 1e-5 and seed-dependent.
     solver = "covariance_eigh" if n_features <= 1000 else "auto"

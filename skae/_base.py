@@ -16,10 +16,12 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
+from skorch.callbacks import Callback
 from torch import optim
 
 from ._data import map_batches
 from ._net import LOAD_DEVICE
+from ._rows import check_scale
 from ._run import OPTIMIZERS
 
 # Parameters of other libraries (or of earlier skae releases), and what skae calls them.
@@ -117,6 +119,17 @@ class BaseNeuralEstimator(BaseEstimator):
         regularizer = getattr(self, "regularizer", None)
         if regularizer is not None:
             regularizer.validate()
+        for i, item in enumerate(self.callbacks or []):
+            # As skorch takes them: a callback (or its class), or a (name, callback) pair.
+            named = isinstance(item, tuple | list) and len(item) == 2 and isinstance(
+                item[0], str)
+            callback = item[1] if named else item
+            if not isinstance(callback, Callback) and not (
+                    isinstance(callback, type) and issubclass(callback, Callback)):
+                raise TypeError(
+                    f"{type(self).__name__}: callbacks must hold skorch callbacks or (name, "
+                    f"callback) pairs, but callbacks[{i}] is {item!r}; e.g. "
+                    "callbacks=[('lr', LRScheduler(...))].")
 
     def get_params(self, deep=True):
         """Get the parameters, ``<prefix>__<name>`` ones included.
@@ -181,17 +194,18 @@ class BaseNeuralEstimator(BaseEstimator):
                                  f"{bad} are not numeric. {advice}")
         try:
             # Sparse input stays sparse: CSR, whose rows batches slice.
+            # Training needs two rows, as PCA does: one row spans no direction to learn.
             validated = validate_data(self, X, y, reset=reset, dtype=np.float32,
-                                      accept_sparse="csr")
+                                      accept_sparse="csr", ensure_min_samples=1 + reset)
         except ValueError as exc:
             if "could not convert" not in str(exc):
                 raise
             raise ValueError(f"{type(self).__name__} needs numeric input, but X holds "
                              f"non-numeric values ({exc}). {advice}") from exc
-        if isinstance(y, str) and y == "no_validation":
-            return layout.to_network(validated)
-        X, y = validated
-        return layout.to_network(X), y
+        no_y = isinstance(y, str) and y == "no_validation"
+        X, y = (validated, None) if no_y else validated
+        check_scale(X, type(self).__name__, training=reset)
+        return layout.to_network(X) if no_y else (layout.to_network(X), y)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

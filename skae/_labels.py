@@ -5,8 +5,9 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.semi_supervised import LabelSpreading
+from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 
 def unlabeled_mask(y):
@@ -31,13 +32,44 @@ def check_known(labels, classes, where):
         )
 
 
+# How to keep -1 as a class, for the messages that say -1 marks unlabeled rows.
+RELABEL = ("If -1 is a class (e.g. of a -1/0/1 scale), recode y first, e.g. with "
+           "sklearn.preprocessing.LabelEncoder, and mark unlabeled rows -1 after.")
+
+
+def labeled_part(X, y, sample_weight, classes, estimator):
+    """``(X, y, sample_weight)`` of the rows to score: those of ``y`` not marked ``-1``,
+    whose labels must be among ``classes``."""
+    y = column_or_1d(y)
+    check_consistent_length(X, y)
+    labeled = ~unlabeled_mask(y)
+    if len(y) and not labeled.any():  # no rows at all: the estimator's validation says so
+        raise ValueError(f"{estimator}.score: every row of y is -1 (unlabeled), so there "
+                         "is nothing to score. Score on rows with labels.")
+    check_known(y[labeled], classes, "in fit")
+    if labeled.all():
+        return X, y, sample_weight
+    return (_safe_indexing(X, labeled), y[labeled],
+            None if sample_weight is None else np.asarray(sample_weight)[labeled])
+
+
 def first_classes(y, labeled, classes, partial, estimator):
-    """The classes of a first fit: those of ``classes`` or of the labeled rows."""
+    """The classes of a first fit: those of ``classes`` or of the labeled rows.
+
+    ``-1`` marks unlabeled rows, as in ``sklearn.semi_supervised``, so it is never a
+    class: ``classes`` holding it is an error, and so is a ``y`` left with a single class
+    once its ``-1`` rows are set aside. A ``y`` whose ``-1`` rows are fewer than its
+    labeled rows gets a warning: unlabeled rows are the many in semi-supervised data, and
+    so few of them are rather a class ``-1`` that would silently vanish from ``classes_``.
+    """
     if partial and classes is None:
         raise ValueError("classes must be passed on the first call to partial_fit.")
     if partial:
         classes = np.unique(column_or_1d(classes))
-        classes = classes[~unlabeled_mask(classes)]
+        if unlabeled_mask(classes).any():
+            raise ValueError(
+                f"{estimator}: classes holds -1, which marks unlabeled rows (as in "
+                f"sklearn.semi_supervised) and is never a class. {RELABEL}")
         check_known(y[labeled], classes, "in classes")
     elif not labeled.any():
         raise ValueError(
@@ -47,10 +79,20 @@ def first_classes(y, labeled, classes, partial, estimator):
     else:
         check_classification_targets(y[labeled])
         classes = np.unique(y[labeled])
+    n_unlabeled = len(y) - int(labeled.sum())
     if len(classes) < 2:
+        aside = (f" once its {n_unlabeled} rows of -1 (unlabeled, as in "
+                 f"sklearn.semi_supervised) are set aside. {RELABEL}" if n_unlabeled else ".")
         raise ValueError(
             f"{estimator} needs labeled rows of at least two classes, but y "
-            f"has one class: {classes.tolist()[0]!r}.")
+            f"has one class: {classes.tolist()[0]!r}{aside}")
+    if not partial and 0 < n_unlabeled < len(y) - n_unlabeled:
+        warnings.warn(
+            f"{estimator}: {n_unlabeled} of the {len(y)} rows of y are -1, which marks "
+            "unlabeled rows (as in sklearn.semi_supervised), and they are fewer than the "
+            f"labeled ones: is -1 a class? classes_ is {classes.tolist()}, without it. "
+            f"{RELABEL} If they are unlabeled rows, ignore this warning.",
+            UserWarning, stacklevel=4)
     return classes
 
 

@@ -15,7 +15,8 @@ class SparseRows:
 
     Indexing with a slice or with row indices returns the dense float32 rows on
     ``device``: only the batch's non-zeros are copied there, and densified on arrival.
-    Memory so grows with the number of non-zeros, not with rows x columns.
+    Memory so grows with the number of non-zeros, not with rows x columns. Entries stored
+    more than once for one position add up, as scipy defines them.
 
     Parameters
     ----------
@@ -41,7 +42,14 @@ class SparseRows:
     device = torch.device("cpu")
 
     def __init__(self, X, device="cpu"):
-        self.X = sp.csr_matrix(X, dtype=np.float32)
+        X = sp.csr_matrix(X, dtype=np.float32)
+        if not X.has_canonical_format:
+            # A batch is densified by writing every stored entry at its position, so that
+            # of duplicates the last would win: they are summed first, on a copy (the
+            # matrix may share its arrays with the caller's).
+            X = X.copy()
+            X.sum_duplicates()
+        self.X = X
         self.target = torch.device(device)
 
     def __len__(self):
@@ -144,6 +152,40 @@ def to_tensor(X, dtype=None):
     if torch.is_tensor(X):
         return X
     return torch.from_numpy(np.require(X, dtype=dtype, requirements=["C", "W"]))
+
+
+# The loss squares the values: beyond these magnitudes the squares leave float32, and
+# training sees infinities (above) or zeros (below) instead of the data.
+LARGEST_MAGNITUDE = float(np.sqrt(np.finfo(np.float32).max))
+SMALLEST_MAGNITUDE = float(np.sqrt(np.finfo(np.float32).smallest_normal))
+
+
+def check_scale(X, estimator, training=True):
+    """Raise a ValueError naming ``estimator`` when the largest magnitude in ``X`` (dense or
+    sparse rows) is one whose square overflows float32, or, for rows to train on,
+    underflows it (unless all zero): the loss and the scores square the values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._rows import check_scale
+    >>> check_scale(np.ones((2, 2), dtype=np.float32), "AutoencoderTransformer")
+    >>> check_scale(np.full((2, 2), 1e30, dtype=np.float32), "AutoencoderTransformer")
+    Traceback (most recent call last):
+    ...
+    ValueError: AutoencoderTransformer cannot take X: its values reach 1e+30 in ...
+    """
+    values = X.data if sp.issparse(X) else X
+    # max and min, not abs: no copy of X
+    largest = max(abs(float(values.max())), abs(float(values.min()))) if values.size else 0.0
+    if largest > LARGEST_MAGNITUDE or training and 0 < largest < SMALLEST_MAGNITUDE:
+        bound = (f"values must lie within {LARGEST_MAGNITUDE:.2g} and, unless all zero, "
+                 f"reach {SMALLEST_MAGNITUDE:.2g}" if training
+                 else f"values must lie within {LARGEST_MAGNITUDE:.2g}")
+        raise ValueError(
+            f"{estimator} cannot take X: its values reach {largest:.3g} in magnitude, and "
+            f"their squares {'overflow' if largest > 1 else 'underflow'} float32 ({bound})."
+            " Scale X first, e.g. with StandardScaler, as for fit.")
 
 
 def dense(X):

@@ -12,7 +12,6 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.frozen import FrozenEstimator
-from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     check_array,
@@ -25,11 +24,7 @@ from torch import nn
 from ._assembly import assemble_classifier, evaluating
 from ._base import BaseNeuralEstimator
 from ._data import SemiSupervisedBatches
-from ._labels import (
-    check_known,
-    first_classes,
-    unlabeled_mask,
-)
+from ._labels import check_known, first_classes, labeled_part, unlabeled_mask
 from ._net import SemiSupervisedNet
 from ._plan import Plan, plan_training
 from ._pretraining import check_same_features, pretrain, spreading_codes, with_pseudo_labels
@@ -228,7 +223,14 @@ default='relu'
     those of the pretrained one. ``score`` is the accuracy on the labeled rows: rows marked
     ``-1`` are left out, so ``GridSearchCV`` and ``cross_val_score`` can split a ``y`` that
     holds them; labels the classifier never saw in ``fit`` are refused rather than silently
-    counted as errors.
+    counted as errors. That holds for ``scoring=None`` only: a string scorer such as
+    ``scoring='accuracy'`` compares every row's prediction with its label, so it counts
+    the ``-1`` rows as errors; give instead a scorer made with ``make_scorer`` of a
+    metric that drops the rows whose label is ``-1``.
+
+    ``-1`` is never a class: a ``y`` whose ``-1`` is a class (a -1/0/1 scale) must be
+    recoded first, e.g. with ``LabelEncoder``. ``fit`` warns when the ``-1`` rows are
+    fewer than the labeled ones, which unlabeled rows seldom are.
 
     Examples
     --------
@@ -378,7 +380,7 @@ default='relu'
         with rolled_back_on_error(self):
             warm = self._continues(partial)
             y = check_array(column_or_1d(y, warn=True), ensure_2d=False, dtype=None,
-                            input_name="y")
+                            input_name="y", estimator=self)
             check_consistent_length(X, y)
             labeled = ~unlabeled_mask(y)
             if not warm:
@@ -386,7 +388,11 @@ default='relu'
             else:
                 classes = self.classes_
                 check_known(y[labeled], classes, "in fit")
-            autoencoder = self.autoencoder_ if warm else pretrain(self, X)
+            try:
+                autoencoder = self.autoencoder_ if warm else pretrain(self, X)
+            except (TypeError, ValueError) as exc:  # name the estimator the user called
+                raise (TypeError if isinstance(exc, TypeError) else ValueError)(
+                    f"{type(self).__name__} could not pretrain its autoencoder: {exc}") from exc
             # X must come as the autoencoder read its samples (it may have been fitted on
             # other data: transfer learning).
             layout = copy.copy(autoencoder.layout_)
@@ -522,18 +528,8 @@ default='relu'
             Share of labeled samples whose predicted label is ``y``.
         """
         check_is_fitted(self)
-        y = column_or_1d(y)
-        check_consistent_length(X, y)
-        labeled = ~unlabeled_mask(y)
-        if not labeled.any():
-            raise ValueError("Every row of y is -1 (unlabeled): there is nothing to score. "
-                             "Score on rows with labels.")
-        check_known(y[labeled], self.classes_, "in fit")
-        if not labeled.all():
-            X = _safe_indexing(X, labeled)
-            y = y[labeled]
-            sample_weight = None if sample_weight is None else np.asarray(sample_weight)[labeled]
-        return super().score(X, y, sample_weight=sample_weight)
+        return super().score(*labeled_part(X, y, sample_weight, self.classes_,
+                                                  type(self).__name__))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -12,6 +12,7 @@ from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, check_scoring, make_scorer
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -130,7 +131,7 @@ def test_score_leaves_unlabeled_rows_out(few_labels):
     clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
     partly = np.where(np.arange(len(y)) % 2 == 0, y, -1)
     assert clf.score(X, partly) == clf.score(X[partly != -1], y[partly != -1])
-    with pytest.raises(ValueError, match="Every row of y is -1"):
+    with pytest.raises(ValueError, match="PretrainedAEClassifier.score: every row of y is -1"):
         clf.score(X, np.full_like(y, -1))
 
 
@@ -477,3 +478,73 @@ def test_string_labels_in_semi_supervised_fine_tuning(few_labels):
     names[100:] = -1
     clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, names)
     assert set(clf.predict(X)) <= set("abcdefghij")
+
+
+def _scale(n=90):
+    """Rows of three groups labeled -1, 0 and 1 (a sentiment scale), 30 each."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([-1, 0, 1], n // 3)
+    X = rng.normal(size=(n, 6)) + 3 * y[:, None]
+    return X.astype(np.float32), y
+
+
+def test_minus_one_rows_fewer_than_the_labeled_ones_are_a_warning():
+    # Regression: a class -1 of a -1/0/1 scale silently became a third of unlabeled rows.
+    X, y = _scale()
+    with pytest.warns(UserWarning, match=r"30 of the 90 rows of y are -1, which marks "
+                                         r"unlabeled rows .* is -1 a class\? classes_ is "
+                                         r"\[0, 1\], without it.*LabelEncoder"):
+        clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, [0, 1])
+
+
+def test_many_unlabeled_rows_fit_without_a_warning(few_labels):
+    X, _, y_few = few_labels
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*marks unlabeled rows")
+        PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
+
+
+def test_minus_one_and_one_say_why_one_class_is_left():
+    # Regression: "y has one class: 1" without saying that the -1 rows were set aside.
+    X, y = _scale()
+    y = np.where(y == 0, 1, y)
+    with pytest.raises(ValueError, match=r"one class: 1 once its 30 rows of -1 \(unlabeled, "
+                                         r"as in sklearn.semi_supervised\) are set aside. "
+                                         r"If -1 is a class .*recode y"):
+        PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y)
+
+
+@pytest.mark.parametrize("classes", [[-1, 0, 1], ["-1", "a", "b"]])
+def test_partial_fit_refuses_minus_one_among_classes(classes):
+    # Regression: -1 was dropped from classes without a word.
+    X, y = _scale()
+    y = np.asarray(classes, dtype=object)[y + 1] if isinstance(classes[0], str) else y
+    with pytest.raises(ValueError, match="PretrainedAEClassifier: classes holds -1, which "
+                                         "marks unlabeled rows"):
+        PretrainedAEClassifier(AE, **FAST_CLASSIFIER).partial_fit(X, y, classes=classes)
+
+
+def test_string_scorers_count_minus_one_rows_and_a_labeled_scorer_does_not(few_labels):
+    # What the Notes say: scoring=None leaves -1 rows out, 'accuracy' counts them as
+    # errors, and make_scorer of a metric that drops them agrees with score.
+    X, _, y_few = few_labels
+    clf = PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X, y_few)
+
+    def labeled_accuracy(y_true, y_pred):
+        return accuracy_score(y_true[y_true != -1], y_pred[y_true != -1])
+
+    own = clf.score(X, y_few)
+    assert own == pytest.approx(make_scorer(labeled_accuracy)(clf, X, y_few))
+    assert check_scoring(clf, "accuracy")(clf, X, y_few) < own / 4
+
+
+def test_pretraining_errors_name_the_classifier(few_labels):
+    X, _, y_few = few_labels
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="PretrainedAEClassifier could not pretrain its "
+                                         "autoencoder: Input X contains NaN"):
+        PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X_nan, y_few)
+    with pytest.raises(ValueError, match="0 sample.*required by PretrainedAEClassifier"):
+        PretrainedAEClassifier(AE, **FAST_CLASSIFIER).fit(X[:0], y_few[:0])

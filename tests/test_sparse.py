@@ -97,3 +97,50 @@ def test_memory_grows_with_non_zeros_not_rows_times_columns():
                          check=True)
     peak_gib = int(out.stdout.split()[-1]) / 2**20
     assert peak_gib < 2.0, f"peak RSS {peak_gib:.2f} GiB"
+
+
+def _with_duplicates(X):
+    """``X`` as a CSR matrix whose every non-zero is stored as two entries summing to it,
+    the second in front of the first (duplicates and unsorted indices)."""
+    coo = sp.coo_matrix(X)
+    rows = np.concatenate([coo.row, coo.row])
+    columns = np.concatenate([coo.col, coo.col])
+    data = np.concatenate([0.25 * coo.data, 0.75 * coo.data])
+    order = np.lexsort((-np.arange(len(rows)), rows))  # row by row, duplicate pairs reversed
+    counts = np.bincount(rows, minlength=X.shape[0])
+    return sp.csr_matrix((data[order], columns[order], np.r_[0, np.cumsum(counts)]),
+                         shape=X.shape)
+
+
+def test_duplicate_entries_sum_as_scipy_defines():
+    X = sp.random(20, 6, density=0.4, format="csr", random_state=0, dtype=np.float32)
+    duplicated = _with_duplicates(X.toarray())
+    assert duplicated.nnz == 2 * X.nnz and not duplicated.has_canonical_format
+    np.testing.assert_allclose(SparseRows(duplicated)[:].numpy(), X.toarray(), rtol=1e-6)
+    np.testing.assert_allclose(SparseRows(duplicated)[torch.tensor([5, 1])].numpy(),
+                               X[[5, 1]].toarray(), rtol=1e-6)
+    # The user's matrix keeps its entries as they were.
+    assert duplicated.nnz == 2 * X.nnz and not duplicated.has_canonical_format
+
+
+def test_autoencoders_read_duplicate_entries_as_their_sum(digits01):
+    _, X, _ = _sparse_digits(digits01)
+    X = X[:300]
+    model = AutoencoderTransformer(4, **FAST).fit(_with_duplicates(X))
+    twin = AutoencoderTransformer(4, **FAST).fit(sp.csr_matrix(X))
+    np.testing.assert_allclose(model.transform(_with_duplicates(X)), model.transform(X),
+                               atol=1e-5)
+    # Fitted on the duplicates, the model is the one fitted on their sums (up to the
+    # rounding of the sums and ARPACK's start).
+    np.testing.assert_allclose(model.transform(X), twin.transform(X), atol=1e-2)
+
+
+@pytest.mark.parametrize("rows", [np.zeros((30, 5)), np.tile([0.1, 0, 0.7, 0, 3], (30, 1))],
+                         ids=["all zero", "all alike"])
+def test_sparse_rows_without_variance_start_at_zero_components(rows):
+    X = sp.csr_matrix(rows.astype(np.float32))
+    ae = AutoencoderTransformer(2, **FAST).fit(X)
+    assert ae.linear_path_
+    codes = ae.transform(X)
+    assert np.isfinite(codes).all()
+    np.testing.assert_array_equal(codes, np.broadcast_to(codes[0], codes.shape))

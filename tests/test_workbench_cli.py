@@ -113,6 +113,15 @@ BAD_INPUTS = {
                                r"--scheduler needs --backend dask"),
     "device name": (lambda tmp, frame: ["--device", "gpu0"],
                     r"--device 'gpu0' is not a torch device; use cpu, cuda, mps or auto"),
+    "json folder": (lambda tmp, frame: ["--json", str(tmp / "out" / "x.json")],
+                    r"--json .*x.json: the folder .*out does not exist; create it first"),
+    "report folder": (lambda tmp, frame: ["--report", str(tmp / "out" / "x.html")],
+                      r"--report .*x.html: the folder .*out does not exist"),
+    "json is a folder": (lambda tmp, frame: ["--json", str(tmp)],
+                         r"--json .* is a folder; give the name of a file in it"),
+    "too many clusters": (lambda tmp, frame: ["--data", _write(tmp, "x.csv", frame.assign(
+        target=np.arange(150) % 60)), "--target", "target"],
+        r"KMeans cannot make 60 clusters \(the number of classes\) of the 56 rows"),
 }
 
 
@@ -142,7 +151,9 @@ def test_max_epochs_is_passed_on_only_when_given():
 def test_usage_errors_exit_2(capsys):
     for arguments, message in [(["--dataset", "nope"], "invalid choice: 'nope'"),
                                (["--image-shape", "8"], "is not C,H,W or H,W"),
-                               (["--labels", "0"], "must be a positive integer")]:
+                               (["--labels", "0"], "must be a positive integer"),
+                               (["--cv", "1"], "a grid search needs at least 2 folds"),
+                               (["--n-jobs", "0"], "(-1: all cores), not 0")]:
         with pytest.raises(SystemExit) as exit_info:
             main(["compare", *arguments])
         assert exit_info.value.code == 2

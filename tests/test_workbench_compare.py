@@ -133,6 +133,28 @@ def test_small_data_and_single_labels_are_input_errors():
         workbench.fit_logistic()
 
 
+def test_more_clusters_than_a_fold_has_rows_is_an_input_error():
+    # Regression: KMeans failed inside the grid search, with a traceback, after the
+    # autoencoders had trained.
+    iris = load_dataset("iris")
+    y = np.arange(150) % 60
+    with pytest.raises(InputError, match=r"KMeans cannot make 60 clusters \(the number of "
+                                         r"classes\) of the 56 rows that a fold of its "
+                                         r"2-fold search trains on; pass --n-clusters 56"):
+        Workbench(Dataset("many", iris.X, y, list("abcd")), **FAST)
+    with pytest.raises(InputError, match=r"make 100 clusters \(--n-clusters\)"):
+        Workbench(iris, n_clusters=100, **FAST)
+
+
+def test_labels_too_many_for_a_stratified_split_split_unstratified():
+    # Regression: train_test_split refused to stratify 20 classes into 10 test rows.
+    iris = load_dataset("iris")
+    workbench = Workbench(Dataset("many", iris.X[:40], np.arange(40) % 20, list("abcd")),
+                          n_clusters=2, **FAST)
+    workbench.split()
+    assert len(workbench.X_test) == 10
+
+
 def test_load_dataset_from_files(tmp_path):
     pytest.importorskip("pyarrow")
     iris = load_dataset("iris")

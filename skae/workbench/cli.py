@@ -55,14 +55,15 @@ def build_parser():
                        help="most training epochs of every network (default: 100 for the "
                             "autoencoders, the classifier's own 'auto' for fine-tuning, "
                             "10 to 100); early stopping usually ends sooner")
-    model.add_argument("--cv", type=_positive, default=3, help="folds of every grid search")
+    model.add_argument("--cv", type=_folds, default=3,
+                       help="folds of every grid search, at least 2 (default: 3)")
     model.add_argument("--device", default="cpu", help="torch device: cpu, cuda, mps, auto")
     model.add_argument("--random-state", type=int, default=0)
     out = run.add_argument_group("output and execution")
     out.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     out.add_argument("--report", metavar="FILE",
                      help="also write a self-contained HTML report (needs matplotlib)")
-    out.add_argument("--n-jobs", type=int, default=None,
+    out.add_argument("--n-jobs", type=_n_jobs, default=None,
                      help="parallel jobs of every grid search (-1: all cores)")
     out.add_argument("--backend", choices=("loky", "dask"), default="loky",
                      help="joblib backend; dask runs the searches on a dask.distributed "
@@ -92,6 +93,8 @@ def _compare(args, argv):
     _check_device(args.device)
     if args.report:
         _check_matplotlib()
+    for option, path in (("--json", args.json), ("--report", args.report)):
+        _check_output(option, path)
     dataset = load_dataset(args.dataset, args.data, args.target, args.image_shape)
     print(dataset.describe(), file=sys.stderr)
     for note in dataset.notes:
@@ -174,11 +177,40 @@ def _check_matplotlib():
         raise InputError("--report needs matplotlib: pip install 'skae[plot]'.") from exc
 
 
+def _check_output(option, path):
+    """Fail before any training when the results could not be written to ``path``."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise InputError(f"{option} {path} is a folder; give the name of a file in it.")
+    if not os.path.isdir(folder):
+        raise InputError(f"{option} {path}: the folder {folder} does not exist; create it "
+                         "first.")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{option} {path}: the folder {folder} is not writable.")
+
+
 def _image_shape(text):
     try:
         return parse_image_shape(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _folds(text):
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"a grid search needs at least 2 folds, got {text}")
+    return value
+
+
+def _n_jobs(text):
+    value = int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a positive number of jobs, or negative "
+                                         "(-1: all cores), not 0")
+    return value
 
 
 def _positive(text):

@@ -8,7 +8,9 @@ unlabeled) meets ``LogisticRegression`` on the PCA codes of the labeled rows. Ev
 unsupervised method sees all training rows.
 """
 
+import math
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -75,6 +77,17 @@ class Workbench:
         self.test_size = test_size
         self.searches = {}
         self.rows = []
+        # KMeans needs a row per cluster in the smallest training fold of its search.
+        n_train = len(dataset.X) - math.ceil(test_size * len(dataset.X))
+        n_fold = n_train - math.ceil(n_train / cv)
+        # With fewer than split()'s least rows, split() says what is missing.
+        if len(dataset.X) >= 2 * cv + 2 and n_fold < self.n_clusters:
+            given = ("--n-clusters" if n_clusters else
+                     "the number of classes" if dataset.n_classes else "the default")
+            raise InputError(
+                f"KMeans cannot make {self.n_clusters} clusters ({given}) of the {n_fold} "
+                f"rows that a fold of its {cv}-fold search trains on; pass --n-clusters "
+                f"{max(n_fold, 1)} or fewer, or more rows.")
 
     # -- data ---------------------------------------------------------------------------
 
@@ -86,7 +99,11 @@ class Workbench:
                              f"least {min_rows} for a test split and {self.cv}-fold search.")
         if y is None:
             y = np.full(len(X), -1)
-        stratify = y if np.unique(y, return_counts=True)[1].min() >= 2 else None
+        # Stratified when every label has two rows and both parts can hold one of each.
+        n_test = math.ceil(self.test_size * len(X))
+        counts = np.unique(y, return_counts=True)[1]
+        stratify = y if counts.min() >= 2 and min(n_test, len(X) - n_test) >= len(
+            counts) else None
         self.X_train, self.X_test, self.y_train, self.y_test = train_test_split(
             X, y, test_size=self.test_size, stratify=stratify, random_state=self.random_state)
         if self.dataset.image_shape is not None:
@@ -230,7 +247,10 @@ class Workbench:
         if cv < 2:
             raise InputError(f"--labels {self.n_labels} leaves a class with a single labeled "
                              "row; pass more labels so that every class has at least two.")
-        search = self._search(estimator, grid, inputs=transform(X), y=y, cv=cv)
+        with warnings.catch_warnings():
+            # The workbench marks those rows -1 itself: they are unlabeled, however few.
+            warnings.filterwarnings("ignore", message=".*which marks unlabeled rows")
+            search = self._search(estimator, grid, inputs=transform(X), y=y, cv=cv)
         row = self._row(name, search, self.n_components)
         predictions = search.predict(transform(self.X_test[self.labeled_test]))
         row["test accuracy"] = accuracy_score(self.y_test[self.labeled_test], predictions)
