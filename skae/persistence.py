@@ -11,6 +11,7 @@ functions cover what pickling alone does not:
   not have to trust you.
 """
 
+import numbers
 import os
 import warnings
 from contextlib import contextmanager
@@ -111,7 +112,8 @@ def export_onnx(estimator, path, *, opset_version=None):
     path : str or path-like
         The ``.onnx`` file to write.
     opset_version : int or None, default=None
-        ONNX opset of the graph; None takes the exporter's default.
+        ONNX opset of the graph; None takes the exporter's default. An opset the exporter
+        cannot produce for this network raises a ValueError, and nothing is written.
 
     Returns
     -------
@@ -139,6 +141,9 @@ def export_onnx(estimator, path, *, opset_version=None):
             "scikit-learn estimators use skl2onnx."
         )
     check_is_fitted(estimator)
+    if opset_version is not None and (
+            not isinstance(opset_version, numbers.Integral) or opset_version < 1):
+        raise ValueError(f"opset_version must be a positive int or None, got {opset_version!r}.")
     path = os.fspath(path)
     network = estimator.net_.module_
     example = torch.zeros(2, estimator.n_features_in_, device=estimator.net_.device)
@@ -158,6 +163,15 @@ def export_onnx(estimator, path, *, opset_version=None):
             f"export_onnx needs the onnx and onnxscript packages ({exc}); install them with "
             'pip install "skae[onnx]".'
         ) from exc
+    # Below its lowest opset the exporter converts the graph down and, where it cannot,
+    # keeps its own opset: check what the graph holds before writing it.
+    written = program.model.opset_imports.get("")
+    if opset_version is not None and written != opset_version:
+        raise ValueError(
+            f"export_onnx cannot write opset {opset_version}: torch's exporter produced "
+            f"opset {written} for this network. Pass opset_version={written} (or None), or "
+            "convert the graph with onnx.version_converter yourself."
+        )
     program.save(path)
     return path
 

@@ -156,3 +156,17 @@ def test_onnx_export_refuses_what_it_cannot_export(tmp_path):
         export_onnx(StandardScaler().fit([[0.0], [1.0]]), tmp_path / "x.onnx")
     with pytest.raises(NotFittedError):
         export_onnx(AutoencoderTransformer(2), tmp_path / "x.onnx")
+
+
+def test_onnx_export_refuses_an_opset_it_cannot_write(fitted, tmp_path):
+    pytest.importorskip("onnxscript")
+    ae, _ = fitted
+    # Below its lowest opset the exporter falls back to its own: that must not pass silently.
+    with pytest.raises(ValueError, match="cannot write opset 7: .* produced opset 18"):
+        export_onnx(ae, tmp_path / "old.onnx", opset_version=7)
+    assert not (tmp_path / "old.onnx").exists()
+    with pytest.raises(ValueError, match="opset_version must be a positive int or None"):
+        export_onnx(ae, tmp_path / "bad.onnx", opset_version="18")
+    onnx = pytest.importorskip("onnx")
+    path = export_onnx(ae, tmp_path / "new.onnx", opset_version=20)
+    assert {o.domain: o.version for o in onnx.load(path).opset_import}[""] == 20
