@@ -5,7 +5,7 @@ from .classifier import PretrainedAEClassifier
 from .denoising import DenoisingAutoencoder
 from .metrics import neg_reconstruction_error, reconstruction_error
 from .outlier import AutoencoderOutlierDetector
-from .persistence import export_onnx, load
+from .persistence import SkaeVersionWarning, export_onnx, load, load_pickle, save
 from .variational import VariationalAutoencoder
 
 __all__ = [
@@ -13,11 +13,14 @@ __all__ = [
     "AutoencoderTransformer",
     "DenoisingAutoencoder",
     "PretrainedAEClassifier",
+    "SkaeVersionWarning",
     "VariationalAutoencoder",
     "export_onnx",
     "load",
+    "load_pickle",
     "neg_reconstruction_error",
     "reconstruction_error",
+    "save",
 ]
 
 __version__ = "0.1.0"

@@ -7,6 +7,7 @@ parameters, and the parts the module gets besides its encoder and decoder (a cor
 a code transform, a likelihood).
 """
 
+import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
@@ -22,6 +23,7 @@ from ._data import SampleLayout
 from ._net import AutoencoderNet
 from ._plan import Plan, plan_network, plan_training
 from ._run import fitted_training, rolled_back_on_error, train, train_greedy
+from .metrics import ScoreScaleWarning
 from .modules.bodies import BODIES
 from .modules.dense import ACTIVATIONS
 from .regularizers import CodeRegularizer
@@ -292,8 +294,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
     def score(self, X, y=None):
         """Return minus the mean squared reconstruction error over ``X`` (higher is better).
 
-        This lets ``GridSearchCV`` rank autoencoders without labels, as it does with
-        ``PCA.score``.
+        This ranks autoencoders against each other in ``GridSearchCV`` without labels. It
+        is not a log-likelihood, so it does not rank against ``PCA.score`` (nats per
+        sample), and every call warns with :class:`~skae.metrics.ScoreScaleWarning`: to
+        compare autoencoders and PCA, pass ``scoring=skae.neg_reconstruction_error``,
+        which puts both on one scale and does not warn.
 
         Parameters
         ----------
@@ -307,6 +312,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         score : float
             Minus the mean over samples and features of the squared error.
         """
+        warnings.warn(ScoreScaleWarning(
+            f"{type(self).__name__}.score is minus the mean squared reconstruction error, "
+            "not a log-likelihood in nats as PCA.score, so the two do not rank on one scale "
+            "(e.g. in one GridSearchCV). Pass scoring=skae.neg_reconstruction_error to rank "
+            "autoencoders and PCA by their reconstruction error without this warning."),
+            stacklevel=2)
         return float(np.mean(self.score_samples(X)))
 
     def __sklearn_tags__(self):

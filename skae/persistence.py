@@ -1,30 +1,281 @@
-"""Moving fitted estimators between machines: loading onto a chosen device, ONNX export.
+"""Moving fitted estimators between machines and people: a safe file format, ONNX export.
 
-A fitted skae estimator pickles (``pickle``, ``joblib.dump``) with its torch weights. Two
-functions cover what pickling alone does not:
-
-- :func:`load` unpickles an estimator onto the device you name, whatever device it was
-  fitted on: a model trained on a GPU runs on a CPU-only machine, and the reverse.
-- :func:`export_onnx` writes the fitted encoder (what ``transform`` computes) as an ONNX
-  graph, which ONNX Runtime and other engines run without Python objects. Unpickling runs
-  code from the file; loading an ONNX graph does not, so ship ONNX to people who should
-  not have to trust you.
+- :func:`save` writes an estimator without pickle: parameters and fitted attributes as
+  JSON, torch weights for ``torch.load(weights_only=True)``, arrays as ``.npy``.
+  :func:`load` reads it back onto the device you name, and never runs code from the file:
+  the classes and functions it names must be skae's, skorch's, torch's or scikit-learn's
+  own, or ones you pass in ``trusted=`` (your encoder class, say), as ``skops.io`` does.
+- :func:`load_pickle` unpickles (``pickle``, ``joblib.dump``) onto the device you name.
+  Unpickling runs code stored in the file: only for files you trust.
+- :func:`export_onnx` writes the fitted encoder as an ONNX graph, which ONNX Runtime and
+  other engines run without Python objects.
 """
 
-import os
+import io
+import json
 import warnings
+import zipfile
 from contextlib import contextmanager
 
 import joblib
+import numpy as np
 import torch
-from sklearn.utils.validation import check_is_fitted
+from sklearn.exceptions import InconsistentVersionWarning
+from skorch.exceptions import DeviceWarning
+from skorch.net import NeuralNet
 
-from ._assembly import evaluating
+from . import _safe_format
 from ._base import BaseNeuralEstimator
 from ._net import LOAD_DEVICE
+from ._onnx import export_onnx
 from ._run import resolve_device
+from ._transformer import BaseAutoencoder
 
-__all__ = ["export_onnx", "load"]
+__all__ = ["SkaeVersionWarning", "export_onnx", "load", "load_pickle", "save"]
+
+FORMAT = "skae"
+FORMAT_VERSION = 1
+HEADER, TENSORS = "skae.json", "tensors.pt"
+
+
+class SkaeVersionWarning(InconsistentVersionWarning):
+    """A file was saved by another version of skae than the one loading it.
+
+    skae's estimators may hold other fitted attributes in another version; :func:`load`
+    checks that every loaded autoencoder still encodes and decodes, and fails with a
+    clear message where it does not. Refit or re-save models with the skae that uses them.
+
+    Parameters
+    ----------
+    estimator_name : str
+        The class of the saved estimator.
+    current_skae_version : str
+        The version of skae that loads it.
+    original_skae_version : str
+        The version of skae that saved it.
+
+    Examples
+    --------
+    >>> from skae import SkaeVersionWarning
+    >>> message = str(SkaeVersionWarning(estimator_name="AutoencoderTransformer",
+    ...                   current_skae_version="0.2.0", original_skae_version="0.1.0"))
+    >>> message[:72]
+    'Loading AutoencoderTransformer saved by skae 0.1.0 with skae 0.2.0: its '
+    """
+
+    def __init__(self, *, estimator_name, current_skae_version, original_skae_version):
+        super().__init__(estimator_name=estimator_name,
+                         current_sklearn_version=current_skae_version,
+                         original_sklearn_version=original_skae_version)
+
+    def __str__(self):
+        current = self.current_sklearn_version
+        return (f"Loading {self.estimator_name} saved by skae {self.original_sklearn_version}"
+                f" with skae {current}: its fitted attributes may differ between versions, "
+                f"which can break it or change its results. Refit it, or save it again, "
+                f"with skae {current}.")
+
+
+def _version():
+    from . import __version__
+    return __version__
+
+
+def save(estimator, file):
+    """Save an estimator without pickle, in a file that :func:`load` reads safely.
+
+    Parameters and fitted attributes go to JSON, torch tensors to a ``torch.save`` file
+    that ``torch.load(weights_only=True)`` reads, arrays to ``.npy`` files, all in one zip.
+    Classes and functions (a body's module class, an optimizer, a logger's sink) are
+    written by their fully qualified names, so they must be importable from their module.
+
+    Parameters
+    ----------
+    estimator : object
+        A skae estimator, fitted or not, alone or inside a ``Pipeline``.
+    file : str, path-like or binary file object
+        Where to write.
+
+    Examples
+    --------
+    >>> import io
+    >>> from sklearn.datasets import load_iris
+    >>> from skae import AutoencoderTransformer, load, save
+    >>> X = load_iris().data
+    >>> ae = AutoencoderTransformer(2, max_epochs=5, random_state=0).fit(X)
+    >>> buffer = io.BytesIO()
+    >>> save(ae, buffer)
+    >>> _ = buffer.seek(0)
+    >>> bool((load(buffer).transform(X) == ae.transform(X)).all())
+    True
+    """
+    encoder = _safe_format.Encoder()
+    tree = encoder.encode(estimator, type(estimator).__name__)
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "skae_version": _version(),
+              "torch_version": torch.__version__, "root": tree}
+    tensors = io.BytesIO()
+    torch.save(encoder.tensors, tensors)
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(HEADER, json.dumps(header))
+        archive.writestr(TENSORS, tensors.getvalue())
+        for key, data in _safe_format.encode_arrays(encoder.arrays).items():
+            archive.writestr(key, data)
+
+
+def _not_a_skae_file(file, what):
+    return ValueError(
+        f"{file!r} is not a file skae.save wrote ({what}). skae.load never unpickles, "
+        "because unpickling runs code stored in the file. If you trust the file and it "
+        "is a pickle, load it with skae.load_pickle(file) or joblib.load(file).")
+
+
+def _read(file):
+    """The header, the tensors (still as bytes) and the arrays of a saved file."""
+    try:
+        archive = zipfile.ZipFile(file)
+    except zipfile.BadZipFile:
+        raise _not_a_skae_file(file, "it is not a zip archive; a pickle?") from None
+    with archive:
+        names = set(archive.namelist())
+        if HEADER not in names or TENSORS not in names:
+            raise _not_a_skae_file(file, f"it holds no {HEADER}")
+        header = json.loads(archive.read(HEADER))
+        arrays = {name: _safe_format.decode_array(archive.read(name))
+                  for name in names if name.startswith("arrays/")}
+        tensors = archive.read(TENSORS)
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise _not_a_skae_file(file, f"its {HEADER} is not skae's")
+    if header.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{file!r} is in version {header.get('format_version')} of skae's file format, "
+            f"written by skae {header.get('skae_version')}; this skae "
+            f"{_version()} reads version {FORMAT_VERSION}. Load it with that skae and "
+            "refit, or save it again, with this one.")
+    return header, tensors, arrays
+
+
+def _missing(device):
+    """Whether this machine lacks a device (a GPU kind) that a file names."""
+    kind = torch.device(device).type
+    return (kind == "cuda" and not torch.cuda.is_available()
+            or kind == "mps" and not torch.backends.mps.is_available())
+
+
+def _nodes(tree, kind):
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node.get("$") == kind:
+                yield node
+            stack.extend(node.values())
+
+
+def load(file, device=None, *, trusted=None):
+    """Load what :func:`save` wrote onto ``device``, running no code from the file.
+
+    The file's JSON names classes and functions; each must be trusted before anything
+    is built: skae's, skorch's, torch's modules and optimizers, scikit-learn's
+    estimators, a few functions (``print``), or the fully qualified names in
+    ``trusted``. Tensors are read with ``torch.load(weights_only=True)`` and arrays with
+    ``numpy.load(allow_pickle=False)``. A pickle is refused, whatever it holds.
+
+    Parameters
+    ----------
+    file : str, path-like or binary file object
+        What :func:`save` wrote.
+    device : {'cpu', 'cuda', 'cuda:<index>', 'mps', 'auto'}, torch.device or None, \
+default=None
+        Where the loaded estimators keep their weights, run ``transform`` and ``predict``
+        and go on training: their ``device`` parameter is set to it. None keeps the
+        devices they were saved with, except that a model saved on a GPU that this machine
+        lacks is loaded onto the CPU (with skorch's ``DeviceWarning``; its ``device``
+        parameter then still names the GPU, so a later ``fit`` asks for one).
+    trusted : list of str or None, default=None
+        Fully qualified names (``"mypackage.layers.MyEncoder"``) of the classes and
+        functions of your own that the file may name: the modules, optimizers or
+        callbacks you passed to the estimator. Names the file holds but neither skae nor
+        ``trusted`` trusts raise a ``TypeError`` that lists them.
+
+    Returns
+    -------
+    estimator : object
+        The saved object. skae estimators anywhere inside it (in a ``Pipeline``, a
+        classifier's fitted autoencoder) are on ``device``.
+
+    Warns
+    -----
+    SkaeVersionWarning
+        When the file was saved by another version of skae.
+
+    Examples
+    --------
+    >>> import io
+    >>> from sklearn.datasets import load_iris
+    >>> from skae import AutoencoderTransformer, load, save
+    >>> X = load_iris().data
+    >>> ae = AutoencoderTransformer(2, max_epochs=5, random_state=0).fit(X)
+    >>> buffer = io.BytesIO()
+    >>> save(ae, buffer)
+    >>> _ = buffer.seek(0)
+    >>> loaded = load(buffer, device="cpu")
+    >>> loaded.device, loaded.transform(X[:2]).shape
+    ('cpu', (2, 2))
+    """
+    # A device this machine lacks fails here, with advice, before anything is read.
+    target = None if device is None else (device, resolve_device(device))
+    header, tensors, arrays = _read(file)
+    trusted = list(trusted or ())
+    names = _safe_format.named(header["root"])
+    untrusted = _safe_format.untrusted_names(names, trusted)
+    if untrusted:
+        raise _safe_format.UntrustedError(untrusted)
+    decoder = _safe_format.Decoder({}, arrays, trusted)
+    decoder.resolve(names)
+    devices = {node["device"] for node in _nodes(header["root"], "tensor")}
+    fell_back = target is None and any(_missing(d) for d in devices)
+    location = torch.device(target[1]) if target else ("cpu" if fell_back else None)
+    try:
+        decoder.tensors = torch.load(io.BytesIO(tensors), map_location=location,
+                                     weights_only=True)
+    except Exception as exc:  # torch raises UnpicklingError and others for what it refuses
+        raise ValueError(f"The tensors of {file!r} are not plain tensors: {exc}") from exc
+    saved = header.get("skae_version")
+    if saved != _version():
+        warnings.warn(SkaeVersionWarning(
+            estimator_name=str(header["root"].get("class", "the estimator")).rsplit(".")[-1],
+            current_skae_version=_version(), original_skae_version=saved), stacklevel=2)
+    estimator = decoder.decode(header["root"])
+    for obj in decoder.memo.values():
+        if isinstance(obj, BaseNeuralEstimator) and target is not None:
+            obj.device = target[0]
+        elif isinstance(obj, NeuralNet) and target is not None:
+            obj.device = target[1]
+        elif isinstance(obj, NeuralNet) and _missing(obj.device):
+            obj.device, fell_back = "cpu", True
+    if fell_back:
+        warnings.warn(DeviceWarning(
+            'Requested to load data to CUDA but no CUDA devices are available. Loading on '
+            'device "cpu" instead.'), stacklevel=2)
+    if saved != _version():
+        _check_works(decoder.memo.values(), saved)
+    return estimator
+
+
+def _check_works(objects, saved):
+    """Encode and decode one row with every fitted autoencoder, or say which fails."""
+    for obj in objects:
+        if isinstance(obj, BaseAutoencoder) and "net_" in vars(obj):
+            try:
+                obj.transform(obj.inverse_transform(np.zeros((1, obj.n_components_))))
+            except Exception as exc:
+                raise ValueError(
+                    f"This file was saved by skae {saved}, and its {type(obj).__name__} "
+                    f"does not work with skae {_version()} ({type(exc).__name__}: {exc}). "
+                    f"Refit it with skae {_version()}, or load it with skae {saved}."
+                ) from exc
 
 
 @contextmanager
@@ -36,8 +287,11 @@ def _loading_onto(target):
         LOAD_DEVICE.reset(token)
 
 
-def load(file, device=None):
-    """Load a pickled or ``joblib.dump``-ed estimator, its torch weights onto ``device``.
+def load_pickle(file, device=None):
+    """Unpickle an estimator (``pickle``, ``joblib.dump``), its weights onto ``device``.
+
+    Unpickling runs code stored in the file: use it only for files you trust, and
+    :func:`save` / :func:`load` for the others.
 
     Parameters
     ----------
@@ -45,119 +299,26 @@ def load(file, device=None):
         What ``joblib.dump`` or ``pickle.dump`` wrote.
     device : {'cpu', 'cuda', 'cuda:<index>', 'mps', 'auto'}, torch.device or None, \
 default=None
-        Where the loaded estimators keep their weights, run ``transform`` and ``predict``
-        and go on training: their ``device`` parameter is set to it. None keeps the
-        devices they were saved with, except that a model saved on a GPU that this machine
-        lacks is loaded onto the CPU (with skorch's ``DeviceWarning``; its ``device``
-        parameter then still names the GPU, so a later ``fit`` asks for one).
+        As for :func:`load`.
 
     Returns
     -------
     estimator : object
-        The unpickled object. skae estimators anywhere inside it (in a ``Pipeline``, a
-        ``GridSearchCV``, a classifier's fitted autoencoder) are moved to ``device``.
-
-    Warnings
-    --------
-    Unpickling runs code stored in the file: load only files you trust. To ship an encoder
-    to others, use :func:`export_onnx`.
+        The unpickled object, skae estimators anywhere inside it on ``device``.
 
     Examples
     --------
     >>> import io, joblib
     >>> from sklearn.datasets import load_iris
-    >>> from skae import AutoencoderTransformer, load
+    >>> from skae import AutoencoderTransformer, load_pickle
     >>> X = load_iris().data
     >>> ae = AutoencoderTransformer(2, max_epochs=5, random_state=0).fit(X)
     >>> buffer = io.BytesIO()
     >>> joblib.dump(ae, buffer)
     >>> _ = buffer.seek(0)
-    >>> loaded = load(buffer, device="cpu")
-    >>> loaded.device, loaded.transform(X[:2]).shape
-    ('cpu', (2, 2))
+    >>> load_pickle(buffer, device="cpu").transform(X[:2]).shape
+    (2, 2)
     """
-    # A device this machine lacks fails here, with advice, before anything is read.
     target = None if device is None else (device, resolve_device(device))
     with _loading_onto(target):
         return joblib.load(file)
-
-
-class _Transform(torch.nn.Module):
-    """The encoder's ``encode`` as a module's ``forward``, for the exporter."""
-
-    def __init__(self, module):
-        super().__init__()
-        self.module = module
-
-    def forward(self, X):
-        return self.module.encode(X)
-
-
-def export_onnx(estimator, path, *, opset_version=None):
-    """Write what a fitted estimator's ``transform`` computes as an ONNX graph.
-
-    The graph takes a float32 batch ``X`` of any number of rows, shaped as the network
-    reads them: ``(n_samples, n_features_in_)`` flat rows, images channel-first
-    (``(channels, height, width)`` flattened; transpose channel-last images first) and
-    sequences ``(steps, features)`` flattened. It returns the codes, ``code``, of shape
-    ``(n_samples, n_components)``: those of ``transform`` up to float rounding.
-    The export goes through ``torch.onnx.export`` (its ``torch.export`` route, which
-    needs the ``onnx`` and ``onnxscript`` packages: ``pip install "skae[onnx]"``).
-
-    Parameters
-    ----------
-    estimator : AutoencoderTransformer, DenoisingAutoencoder or PretrainedAEClassifier
-        A fitted skae estimator (any estimator with a skae network behind ``transform``).
-    path : str or path-like
-        The ``.onnx`` file to write.
-    opset_version : int or None, default=None
-        ONNX opset of the graph; None takes the exporter's default.
-
-    Returns
-    -------
-    path : str
-        The path written.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np
-    >>> import onnxruntime
-    >>> from sklearn.datasets import load_iris
-    >>> from skae import AutoencoderTransformer, export_onnx
-    >>> X = load_iris().data.astype(np.float32)
-    >>> ae = AutoencoderTransformer(2, max_epochs=5, random_state=0).fit(X)
-    >>> path = export_onnx(ae, os.path.join(tempfile.mkdtemp(), "encoder.onnx"))
-    >>> session = onnxruntime.InferenceSession(path)
-    >>> codes = session.run(None, {"X": X})[0]
-    >>> np.allclose(codes, ae.transform(X), atol=1e-5)
-    True
-    """
-    if not isinstance(estimator, BaseNeuralEstimator):
-        raise TypeError(
-            f"export_onnx exports skae estimators, not {type(estimator).__name__}; for other "
-            "scikit-learn estimators use skl2onnx."
-        )
-    check_is_fitted(estimator)
-    path = os.fspath(path)
-    network = estimator.net_.module_
-    example = torch.zeros(2, estimator.n_features_in_, device=estimator.net_.device)
-    try:
-        with evaluating(network), warnings.catch_warnings():
-            # The exporter warns about torch's own internals (deprecations inside torch,
-            # recurrent layers' weight caching), nothing a user could act on.
-            warnings.filterwarnings("ignore", category=FutureWarning)
-            warnings.filterwarnings("ignore", message=".*were assigned during export")
-            program = torch.onnx.export(
-                _Transform(network).eval(), (example,), input_names=["X"],
-                output_names=["code"], dynamic_shapes=({0: torch.export.Dim("n_samples")},),
-                opset_version=opset_version, dynamo=True, verbose=False,
-            )
-    except ImportError as exc:
-        raise ImportError(
-            f"export_onnx needs the onnx and onnxscript packages ({exc}); install them with "
-            'pip install "skae[onnx]".'
-        ) from exc
-    program.save(path)
-    return path
-

@@ -1,4 +1,8 @@
-"""Fitted estimators move between machines: loading onto a device, ONNX export."""
+"""Fitted estimators move between machines: loading onto a device, ONNX export.
+
+The safe format (``save`` / ``load``) has its own tests in ``test_safe_format.py``; the
+device tests here run for it and for trusted pickles (``load_pickle``) alike.
+"""
 
 import io
 import pickle
@@ -19,6 +23,8 @@ from skae import (
     PretrainedAEClassifier,
     export_onnx,
     load,
+    load_pickle,
+    save,
 )
 
 from .conftest import FAST, FAST_CLASSIFIER
@@ -26,11 +32,27 @@ from .conftest import FAST, FAST_CLASSIFIER
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
+def _saved(estimator):
+    buffer = io.BytesIO()
+    save(estimator, buffer)
+    buffer.seek(0)
+    return buffer
+
+
 def _dumped(estimator):
     buffer = io.BytesIO()
     joblib.dump(estimator, buffer)
     buffer.seek(0)
     return buffer
+
+
+FORMATS = {"safe": (_saved, load), "pickle": (_dumped, load_pickle)}
+
+
+@pytest.fixture(params=list(FORMATS))
+def roundtrip(request):
+    """``(write, read)``: skae's safe format, or a trusted pickle."""
+    return FORMATS[request.param]
 
 
 def _as_if_fitted_on_gpu(estimator):
@@ -50,10 +72,11 @@ def fitted(digits):
     return AutoencoderTransformer(4, **FAST).fit(X), X
 
 
-def test_load_names_the_device_of_the_weights_and_of_later_fits(fitted):
+def test_load_names_the_device_of_the_weights_and_of_later_fits(fitted, roundtrip):
+    write, read = roundtrip
     ae, X = fitted
     expected = ae.transform(X)
-    loaded = load(_dumped(_as_if_fitted_on_gpu(ae)), device="cpu")
+    loaded = read(write(_as_if_fitted_on_gpu(ae)), device="cpu")
     assert loaded.device == "cpu"
     assert loaded.net_.device == "cpu"
     assert all(p.device.type == "cpu" for p in loaded.net_.module_.parameters())
@@ -62,11 +85,12 @@ def test_load_names_the_device_of_the_weights_and_of_later_fits(fitted):
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is there to load onto")
-def test_a_gpu_model_without_a_gpu_lands_on_the_cpu_with_a_warning(fitted):
+def test_a_gpu_model_without_a_gpu_lands_on_the_cpu_with_a_warning(fitted, roundtrip):
+    write, read = roundtrip
     ae, X = fitted
     expected = ae.transform(X)
     with pytest.warns(DeviceWarning, match="no CUDA devices"):
-        loaded = load(_dumped(_as_if_fitted_on_gpu(ae)))
+        loaded = read(write(_as_if_fitted_on_gpu(ae)))
     assert str(loaded.net_.device) == "cpu"
     np.testing.assert_allclose(loaded.transform(X), expected)
     # Its parameter still asks for the GPU, so refitting says what is missing.
@@ -79,7 +103,8 @@ def test_plain_pickle_keeps_working(fitted):
     np.testing.assert_allclose(pickle.loads(pickle.dumps(ae)).transform(X), ae.transform(X))
 
 
-def test_load_moves_estimators_nested_in_a_pipeline(digits):
+def test_load_moves_estimators_nested_in_a_pipeline(digits, roundtrip):
+    write, read = roundtrip
     X, y = digits
     y = np.where(np.arange(len(y)) % 5 == 0, y, -1)
     clf = PretrainedAEClassifier(AutoencoderTransformer(4, **FAST), **FAST_CLASSIFIER)
@@ -90,26 +115,28 @@ def test_load_moves_estimators_nested_in_a_pipeline(digits):
     _as_if_fitted_on_gpu(fitted_clf.autoencoder_)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeviceWarning)  # the device is named: no fallback
-        loaded = load(_dumped(pipe), device="cpu")
+        loaded = read(write(pipe), device="cpu")
     assert loaded[-1].device == loaded[-1].autoencoder_.device == "cpu"
     assert loaded[-1].autoencoder_.net_.device == "cpu"
     np.testing.assert_array_equal(loaded.predict(X), expected)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
-def test_load_onto_a_missing_gpu_says_so(fitted):
+def test_load_onto_a_missing_gpu_says_so(fitted, roundtrip):
+    write, read = roundtrip
     ae, _ = fitted
     with pytest.raises(ValueError, match="CUDA is not available on this machine"):
-        load(_dumped(ae), device="cuda")
+        read(write(ae), device="cuda")
 
 
 @needs_cuda
-def test_a_model_fitted_on_the_gpu_predicts_on_the_cpu(digits):
+def test_a_model_fitted_on_the_gpu_predicts_on_the_cpu(digits, roundtrip):
+    write, read = roundtrip
     X, _ = digits
     ae = AutoencoderTransformer(4, **{**FAST, "device": "cuda"}).fit(X)
-    loaded = load(_dumped(ae), device="cpu")
+    loaded = read(write(ae), device="cpu")
     np.testing.assert_allclose(loaded.transform(X), ae.transform(X), atol=1e-5)
-    back = load(_dumped(loaded), device="cuda")
+    back = read(write(loaded), device="cuda")
     assert next(back.net_.module_.parameters()).is_cuda
 
 
@@ -156,3 +183,17 @@ def test_onnx_export_refuses_what_it_cannot_export(tmp_path):
         export_onnx(StandardScaler().fit([[0.0], [1.0]]), tmp_path / "x.onnx")
     with pytest.raises(NotFittedError):
         export_onnx(AutoencoderTransformer(2), tmp_path / "x.onnx")
+
+
+def test_onnx_export_refuses_an_opset_it_cannot_write(fitted, tmp_path):
+    pytest.importorskip("onnxscript")
+    ae, _ = fitted
+    # Below its lowest opset the exporter falls back to its own: that must not pass silently.
+    with pytest.raises(ValueError, match="cannot write opset 7: .* produced opset 18"):
+        export_onnx(ae, tmp_path / "old.onnx", opset_version=7)
+    assert not (tmp_path / "old.onnx").exists()
+    with pytest.raises(ValueError, match="opset_version must be a positive int or None"):
+        export_onnx(ae, tmp_path / "bad.onnx", opset_version="18")
+    onnx = pytest.importorskip("onnx")
+    path = export_onnx(ae, tmp_path / "new.onnx", opset_version=20)
+    assert {o.domain: o.version for o in onnx.load(path).opset_import}[""] == 20
