@@ -32,6 +32,9 @@ AUTO_SEMI_SUPERVISED_STEPS, AUTO_SEMI_SUPERVISED_EPOCHS = 1_250, (10, 100)
 # batch_size='auto': a tenth of the training rows (about ten steps an epoch), rounded to a
 # power of two, in this range.
 AUTO_BATCH_SIZE = (16, 128)
+# ... and at most this many values a batch, so that a batch of very wide (sparse) rows,
+# densified, stays small (2**24 float32 values: 64 MiB).
+AUTO_BATCH_VALUES = 2**24
 # lr='auto': the first rate for runs of the full step budget (AUTO_STEPS), scaled up by the
 # square root of how many times fewer steps a run has, to at most the second.
 AUTO_LR = (1e-3, 3e-3)
@@ -314,14 +317,17 @@ def _linear_path(params, encoder, decoder, reconstruction, code_activation, regu
     return bool(setting)
 
 
-def plan_training(params, n_samples, *, semi_supervised=False, incremental=False):
-    """Resolve ``batch_size``, ``lr``, ``max_epochs`` and ``early_stopping`` for ``n_samples`` rows.
+def plan_training(params, n_samples, n_features=1, *, semi_supervised=False,
+                  incremental=False):
+    """Resolve ``batch_size``, ``lr``, ``max_epochs`` and ``early_stopping`` for a fit.
 
     'auto' early stopping holds out ``validation_fraction`` of the rows when that is at least
     10 rows (never for semi-supervised fine-tuning: its few labels are too precious to hold
     out, and too few to steer early stopping). 'auto' batches are a tenth of the training
     rows, rounded to a power of two within 16 to 128: about ten optimizer steps an epoch on
-    small sets, where a step's fixed cost outweighs its arithmetic.
+    small sets, where a step's fixed cost outweighs its arithmetic. Rows of more than
+    2**17 features (a million-column sparse matrix) take smaller batches, a power of two
+    of at most 2**24 values, because each batch is trained on densified.
     'auto' epochs give about 10,000 optimizer steps within 50 to 200 epochs (1,250 steps
     within 10 to 100 for semi-supervised fine-tuning). The 'auto' learning rate is 1e-3
     for a run of that many steps and larger for a shorter one, by the square root of how
@@ -348,6 +354,7 @@ def plan_training(params, n_samples, *, semi_supervised=False, incremental=False
     batch_size = params["batch_size"]
     if _is_auto(batch_size):
         batch_size = int(np.clip(2 ** round(np.log2(max(n_train, 1) / 10)), *AUTO_BATCH_SIZE))
+        batch_size = min(batch_size, 2 ** max(0, int(np.log2(AUTO_BATCH_VALUES / n_features))))
     steps, epochs = ((AUTO_SEMI_SUPERVISED_STEPS, AUTO_SEMI_SUPERVISED_EPOCHS)
                      if semi_supervised else (AUTO_STEPS, AUTO_EPOCHS))
     per_epoch = max(1, -(-int(n_train) // batch_size))

@@ -102,7 +102,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
                 raise ValueError(
                     f"loss='bce' needs X in [0, 1], but X spans [{X.min():.3g}, "
                     f"{X.max():.3g}]. Scale it first (e.g. MinMaxScaler) or use loss='mse'.")
-            training = plan_training(params, X.shape[0], incremental=partial)
+            training = plan_training(params, *X.shape, incremental=partial)
             network = self.plan_.network if warm else plan_network(
                 params, X.shape[0], X.shape[1], layout.sample_shape,
                 encoder_outputs=self._encoder_outputs)

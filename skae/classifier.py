@@ -409,6 +409,7 @@ default='relu'
                                              self.pseudo_label_weight)
             params = self.get_params(deep=False)
             training = plan_training(params, len(y) if semi else int(labeled.sum()),
+                                     X.shape[1],
                                      semi_supervised=semi, incremental=partial)
             net = train(
                 params, SemiSupervisedNet,

@@ -4,8 +4,8 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 # Small networks and few epochs: the suite checks behaviour, not model quality.
-FAST = dict(hidden_layer_sizes=(8,), max_epochs=3, batch_size=32, early_stopping=False,
-            random_state=0)
+FAST = dict(hidden_layer_sizes=(8,), max_epochs=3, batch_size=32, lr=1e-3,
+            early_stopping=False, random_state=0)
 # Fine-tuning parameters for the classifier: enough steps to fit sklearn's blobs.
 FAST_CLASSIFIER = dict(max_epochs=20, lr=1e-2, batch_size=32, early_stopping=False,
                        random_state=0)

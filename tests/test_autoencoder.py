@@ -153,7 +153,7 @@ def test_contractive_penalty_flattens_the_encoder(blobs):
 def test_optimizers(blobs, optimizer):
     X, _ = blobs
     momentum = {"optimizer__momentum": 0.5} if optimizer == "sgd" else {}
-    ae = AutoencoderTransformer(2, optimizer=optimizer, lr=1e-2, **momentum, **FAST).fit(X)
+    ae = AutoencoderTransformer(2, optimizer=optimizer, **momentum, **{**FAST, "lr": 1e-2}).fit(X)
     assert type(ae.net_.optimizer_).__name__.lower() == optimizer
     if optimizer == "sgd":
         assert ae.net_.optimizer_.param_groups[0]["momentum"] == 0.5
@@ -172,9 +172,10 @@ def test_early_stopping_holds_out_rows_and_stops(blobs):
     assert sum(ae.net_.history[0, "batches", :, "train_batch_size"]) == 160
 
 
-def test_early_stopping_needs_two_samples(blobs):
-    with pytest.raises(ValueError, match="X has 1 sample; pass more samples or early_stopping"):
-        AutoencoderTransformer(**{**FAST, "early_stopping": True}).fit(blobs[0][:1])
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_one_row_is_refused_as_pca_refuses_it(blobs, early_stopping):
+    with pytest.raises(ValueError, match="minimum of 2 is required by AutoencoderTransformer"):
+        AutoencoderTransformer(**{**FAST, "early_stopping": early_stopping}).fit(blobs[0][:1])
 
 
 def test_stops_when_training_loss_stalls(blobs):
@@ -354,7 +355,7 @@ def test_rejects_bad_hidden_layer_sizes(blobs):
 
 def test_diverging_loss_names_epoch_and_lr(blobs):
     X = blobs[0] * 1e3
-    ae = AutoencoderTransformer(optimizer="sgd", lr=1e3, **FAST)
+    ae = AutoencoderTransformer(optimizer="sgd", **{**FAST, "lr": 1e3})
     with pytest.raises(FloatingPointError, match=r"at epoch 1.*Try a lower lr \(it is 1000"):
         ae.fit(X)
 

@@ -188,7 +188,7 @@ def test_auto_hidden_layer_sizes(n_features, n_components, expected):
     (5, dict(batch_size=16, max_epochs=200, early_stopping=False)),
     (150, dict(batch_size=16, max_epochs=200, early_stopping=True)),
     (8000, dict(batch_size=128, max_epochs=176, early_stopping=True)),
-    (100_000, dict(batch_size=256, max_epochs=50, early_stopping=True)),
+    (100_000, dict(batch_size=128, max_epochs=50, early_stopping=True)),
 ])
 def test_auto_schedule(n_samples, expected):
     plan = plan_training(AutoencoderTransformer().get_params(), n_samples)
@@ -197,7 +197,9 @@ def test_auto_schedule(n_samples, expected):
 
 def test_explicit_schedule_is_kept():
     params = AutoencoderTransformer(batch_size=7, max_epochs=3, early_stopping=False).get_params()
-    assert plan_training(params, 10_000) == TrainingPlan(7, 3, False, "train_loss")
+    # Three epochs of 1,429 steps are 4,287 of the 10,000-step budget: 'auto' lr scales up.
+    lr = 1e-3 * (10_000 / 4_287) ** 0.5
+    assert plan_training(params, 10_000) == TrainingPlan(7, lr, 3, False, "train_loss")
 
 
 def test_denoiser_is_held_to_its_own_task_on_held_out_rows(digits01):

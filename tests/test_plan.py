@@ -140,8 +140,8 @@ def test_parameters_of_other_libraries_get_a_hint(blobs, name, value, hint):
 
 def test_optimizer_class_and_its_prefixed_arguments(blobs):
     X, _ = blobs
-    ae = AutoencoderTransformer(2, optimizer=torch.optim.SGD, optimizer__momentum=0.5, lr=1e-2,
-                                **FAST).fit(X)
+    ae = AutoencoderTransformer(2, optimizer=torch.optim.SGD, optimizer__momentum=0.5,
+                                **{**FAST, "lr": 1e-2}).fit(X)
     assert isinstance(ae.net_.optimizer_, torch.optim.SGD)
     assert ae.net_.optimizer_.param_groups[0]["momentum"] == 0.5
     assert ae.get_params()["optimizer__momentum"] == 0.5

@@ -135,7 +135,7 @@ def test_classifier_partial_fit_needs_classes_first(blobs):
     with pytest.raises(ValueError, match=r"never saw in classes: \[2\]"):
         clf.partial_fit(X, y, classes=[0, 1])
     unlabeled = np.full_like(y, -1)
-    clf.partial_fit(X[:100], unlabeled[:100], classes=[-1, 0, 1, 2])
+    clf.partial_fit(X[:100], unlabeled[:100], classes=[0, 1, 2])
     assert clf.n_iter_ == 0 and clf.classes_.tolist() == [0, 1, 2]
     for _ in range(15):
         clf.partial_fit(X, y)
