@@ -1,5 +1,6 @@
 """skae: autoencoders as scikit-learn estimators, trained with PyTorch through skorch."""
 
+from ._version import __version__ as __version__
 from .autoencoder import AutoencoderTransformer
 from .classifier import PretrainedAEClassifier
 from .denoising import DenoisingAutoencoder
@@ -23,4 +24,3 @@ __all__ = [
     "save",
 ]
 
-__version__ = "0.1.0"

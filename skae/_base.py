@@ -8,6 +8,7 @@ validation, tags, and the batched inference over fitted networks. The autoencode
 """
 
 import re
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,6 +24,7 @@ from ._data import map_batches
 from ._net import LOAD_DEVICE
 from ._rows import check_scale
 from ._run import OPTIMIZERS
+from ._version import SkaeVersionWarning, __version__
 
 # Parameters of other libraries (or of earlier skae releases), and what skae calls them.
 DID_YOU_MEAN = {
@@ -71,7 +73,16 @@ class BaseNeuralEstimator(BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    def __getstate__(self):
+        # As scikit-learn stamps its version: a pickle says which skae made it.
+        return {**super().__getstate__(), "_skae_version": __version__}
+
     def __setstate__(self, state):
+        saved = state.pop("_skae_version", "an unknown version (before 0.2.0)")
+        if saved != __version__:
+            warnings.warn(SkaeVersionWarning(
+                estimator_name=type(self).__name__, current_skae_version=__version__,
+                original_skae_version=saved), stacklevel=2)
         # skae.load sets the device parameter to where the nets' weights were mapped.
         target = LOAD_DEVICE.get()
         if target is not None and "device" in state:

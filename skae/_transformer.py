@@ -240,7 +240,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             (e.g. ``(n_samples, channels, height, width)`` for 4-D images).
         """
         check_is_fitted(self)
-        X = check_array(X, dtype=np.float32)
+        X = check_array(X, dtype=np.float32, estimator=self)
         if X.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__}.inverse_transform "

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 import joblib
 import numpy as np
 import torch
-from sklearn.exceptions import InconsistentVersionWarning
 from skorch.exceptions import DeviceWarning
 from skorch.net import NeuralNet
 
@@ -30,55 +29,13 @@ from ._net import LOAD_DEVICE
 from ._onnx import export_onnx
 from ._run import resolve_device
 from ._transformer import BaseAutoencoder
+from ._version import SkaeVersionWarning, __version__
 
 __all__ = ["SkaeVersionWarning", "export_onnx", "load", "load_pickle", "save"]
 
 FORMAT = "skae"
 FORMAT_VERSION = 1
 HEADER, TENSORS = "skae.json", "tensors.pt"
-
-
-class SkaeVersionWarning(InconsistentVersionWarning):
-    """A file was saved by another version of skae than the one loading it.
-
-    skae's estimators may hold other fitted attributes in another version; :func:`load`
-    checks that every loaded autoencoder still encodes and decodes, and fails with a
-    clear message where it does not. Refit or re-save models with the skae that uses them.
-
-    Parameters
-    ----------
-    estimator_name : str
-        The class of the saved estimator.
-    current_skae_version : str
-        The version of skae that loads it.
-    original_skae_version : str
-        The version of skae that saved it.
-
-    Examples
-    --------
-    >>> from skae import SkaeVersionWarning
-    >>> message = str(SkaeVersionWarning(estimator_name="AutoencoderTransformer",
-    ...                   current_skae_version="0.2.0", original_skae_version="0.1.0"))
-    >>> message[:72]
-    'Loading AutoencoderTransformer saved by skae 0.1.0 with skae 0.2.0: its '
-    """
-
-    def __init__(self, *, estimator_name, current_skae_version, original_skae_version):
-        super().__init__(estimator_name=estimator_name,
-                         current_sklearn_version=current_skae_version,
-                         original_sklearn_version=original_skae_version)
-
-    def __str__(self):
-        current = self.current_sklearn_version
-        return (f"Loading {self.estimator_name} saved by skae {self.original_sklearn_version}"
-                f" with skae {current}: its fitted attributes may differ between versions, "
-                f"which can break it or change its results. Refit it, or save it again, "
-                f"with skae {current}.")
-
-
-def _version():
-    from . import __version__
-    return __version__
 
 
 def save(estimator, file):
@@ -111,7 +68,7 @@ def save(estimator, file):
     """
     encoder = _safe_format.Encoder()
     tree = encoder.encode(estimator, type(estimator).__name__)
-    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "skae_version": _version(),
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "skae_version": __version__,
               "torch_version": torch.__version__, "root": tree}
     tensors = io.BytesIO()
     torch.save(encoder.tensors, tensors)
@@ -149,7 +106,7 @@ def _read(file):
         raise ValueError(
             f"{file!r} is in version {header.get('format_version')} of skae's file format, "
             f"written by skae {header.get('skae_version')}; this skae "
-            f"{_version()} reads version {FORMAT_VERSION}. Load it with that skae and "
+            f"{__version__} reads version {FORMAT_VERSION}. Load it with that skae and "
             "refit, or save it again, with this one.")
     return header, tensors, arrays
 
@@ -243,10 +200,10 @@ default=None
     except Exception as exc:  # torch raises UnpicklingError and others for what it refuses
         raise ValueError(f"The tensors of {file!r} are not plain tensors: {exc}") from exc
     saved = header.get("skae_version")
-    if saved != _version():
+    if saved != __version__:
         warnings.warn(SkaeVersionWarning(
             estimator_name=str(header["root"].get("class", "the estimator")).rsplit(".")[-1],
-            current_skae_version=_version(), original_skae_version=saved), stacklevel=2)
+            current_skae_version=__version__, original_skae_version=saved), stacklevel=2)
     estimator = decoder.decode(header["root"])
     for obj in decoder.memo.values():
         if isinstance(obj, BaseNeuralEstimator) and target is not None:
@@ -259,7 +216,7 @@ default=None
         warnings.warn(DeviceWarning(
             'Requested to load data to CUDA but no CUDA devices are available. Loading on '
             'device "cpu" instead.'), stacklevel=2)
-    if saved != _version():
+    if saved != __version__:
         _check_works(decoder.memo.values(), saved)
     return estimator
 
@@ -273,8 +230,8 @@ def _check_works(objects, saved):
             except Exception as exc:
                 raise ValueError(
                     f"This file was saved by skae {saved}, and its {type(obj).__name__} "
-                    f"does not work with skae {_version()} ({type(exc).__name__}: {exc}). "
-                    f"Refit it with skae {_version()}, or load it with skae {saved}."
+                    f"does not work with skae {__version__} ({type(exc).__name__}: {exc}). "
+                    f"Refit it with skae {__version__}, or load it with skae {saved}."
                 ) from exc
 
 

@@ -17,10 +17,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.exceptions import DeviceWarning
 
+import skae
 from skae import (
     AutoencoderTransformer,
     DenoisingAutoencoder,
     PretrainedAEClassifier,
+    SkaeVersionWarning,
     export_onnx,
     load,
     load_pickle,
@@ -197,3 +199,17 @@ def test_onnx_export_refuses_an_opset_it_cannot_write(fitted, tmp_path):
     onnx = pytest.importorskip("onnx")
     path = export_onnx(ae, tmp_path / "new.onnx", opset_version=20)
     assert {o.domain: o.version for o in onnx.load(path).opset_import}[""] == 20
+
+
+def test_a_pickle_says_which_skae_made_it_and_another_version_warns(blobs):
+    ae = AutoencoderTransformer(2, **FAST).fit(blobs[0])
+    state = ae.__getstate__()
+    assert state["_skae_version"] == skae.__version__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SkaeVersionWarning)
+        pickle.loads(pickle.dumps(ae))  # the same version: quiet
+    state["_skae_version"] = "0.0.1"
+    other = AutoencoderTransformer.__new__(AutoencoderTransformer)
+    with pytest.warns(SkaeVersionWarning, match="saved by skae 0.0.1 with skae"):
+        other.__setstate__(state)
+    np.testing.assert_allclose(other.transform(blobs[0][:3]), ae.transform(blobs[0][:3]))

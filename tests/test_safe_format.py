@@ -193,7 +193,7 @@ def test_save_says_what_it_cannot_name(digits):
 def test_a_file_of_another_skae_warns_as_scikit_learn_does(digits, monkeypatch):
     X, _ = digits
     buffer = _saved(AutoencoderTransformer(4, **FAST).fit(X))
-    monkeypatch.setattr(skae.persistence, "_version", lambda: "99.0")
+    monkeypatch.setattr(skae.persistence, "__version__", "99.0")
     with pytest.warns(SkaeVersionWarning, match="saved by skae 0.1.0 with skae 99.0"):
         load(buffer)
     assert issubclass(SkaeVersionWarning, InconsistentVersionWarning)

@@ -15,6 +15,8 @@ from ..penalties import gaussian_kl
 from .autoencoder import Autoencoder
 
 LOG_2PI = math.log(2 * math.pi)
+# The posterior log-variances lie in this range (see VariationalModule.posterior).
+LOG_VAR_RANGE = (-30.0, 20.0)
 
 
 class GaussianLikelihood(nn.Module):
@@ -95,7 +97,8 @@ class GaussianLikelihood(nn.Module):
         """
         if not self.by_code:
             return self.variance
-        return self.min_variance + (self.raw + self.code_scale(code)).exp()
+        # A code far from the training codes must not overflow float32 (at e**88).
+        return self.min_variance + (self.raw + self.code_scale(code)).clamp(max=80.0).exp()
 
     def log_prob(self, X, mean, code=None):
         """Log-probability of every row of ``X`` under the likelihood with these means.
@@ -244,7 +247,7 @@ class VAE(Autoencoder):
         Returns
         -------
         mean, log_var : torch.Tensor of shape (n_samples, n_components)
-            The posterior's means and log-variances.
+            The posterior's means and log-variances, the latter within ``LOG_VAR_RANGE``.
         """
         out = self.encoder(self.unflatten(X))
         width = None if self.n_components is None else 2 * self.n_components
@@ -254,7 +257,9 @@ class VAE(Autoencoder):
                 f"{'' if width is None else f' = {width}'} values per sample (the posterior "
                 f"means, then the log-variances), but it returned shape {tuple(out.shape)}.")
         mean, log_var = out.chunk(2, dim=1)
-        return mean, log_var
+        # Rows far from the training data can ask for variances that overflow float32 once
+        # exponentiated; e**-30 to e**20 holds every variance a scaled feature needs.
+        return mean, log_var.clamp(LOG_VAR_RANGE[0], LOG_VAR_RANGE[1])
 
     def encode(self, X):
         return self.posterior(X)[0]
